@@ -38,7 +38,7 @@ public final class DefinitionValidator {
   static List<DefinitionProblem> problems(Definitions d, Map<String, SourceLocation> where) {
     List<DefinitionProblem> problems = new ArrayList<>();
     for (Entity e : d.entities().values()) {
-      name(problems, e.location(), "entity", e.name());
+      name(problems, e.location(), "an entity", e.name());
       if (e.joinKeys().isEmpty()) {
         problems.add(problem(e.location(), "entity " + e.name() + " has no join keys"));
       }
@@ -47,7 +47,7 @@ public final class DefinitionValidator {
         JoinKey k = e.joinKeys().get(i);
         SourceLocation at = where.getOrDefault("entity/" + e.name() + "/key/" + i, e.location());
         String what = "join key \"" + k.name() + "\" of entity " + e.name();
-        name(problems, at, "join key of entity " + e.name(), k.name());
+        name(problems, at, "a join key of entity " + e.name(), k.name());
         reserved(problems, at, what, k.name());
         if (!k.type().isJoinKeyType()) {
           problems.add(problem(at, what + " has type " + k.type().typeName()
@@ -59,14 +59,14 @@ public final class DefinitionValidator {
       }
     }
     for (Source s : d.sources().values()) {
-      name(problems, s.location(), "source", s.name());
+      name(problems, s.location(), "a source", s.name());
       if (s.kind() == Source.Kind.PARQUET && (s.path() == null || s.path().isBlank())) {
         problems.add(problem(s.location(), "parquet source " + s.name() + " has no path"));
       }
     }
     for (FeatureView v : d.views().values()) {
       String what = "feature view " + v.name();
-      name(problems, v.location(), "feature view", v.name());
+      name(problems, v.location(), "a feature view", v.name());
       Map<String, String> keyOwner = new HashMap<>();
       for (int i = 0; i < v.entities().size(); i++) {
         String e = v.entities().get(i);
@@ -97,7 +97,7 @@ public final class DefinitionValidator {
         Feature f = v.features().get(i);
         SourceLocation at = where.getOrDefault("view/" + v.name() + "/feature/" + i, v.location());
         String fw = "feature \"" + f.name() + "\" of " + what;
-        name(problems, at, "feature of " + what, f.name());
+        name(problems, at, "a feature of " + what, f.name());
         reserved(problems, at, fw, f.name());
         if (keyOwner.containsKey(f.name())) {
           problems.add(problem(at, fw + " is named like the join key of entity " + keyOwner.get(f.name())));
@@ -108,7 +108,7 @@ public final class DefinitionValidator {
       }
     }
     for (FeatureService s : d.services().values()) {
-      name(problems, s.location(), "feature service", s.name());
+      name(problems, s.location(), "a feature service", s.name());
       for (int i = 0; i < s.features().size(); i++) {
         FeatureRef r = s.features().get(i);
         SourceLocation at = where.getOrDefault("service/" + s.name() + "/ref/" + i, s.location());
@@ -126,9 +126,9 @@ public final class DefinitionValidator {
   }
 
   private static void name(List<DefinitionProblem> problems, SourceLocation at, String kind, String name) {
-    if (!Names.isValid(name)) {
-      problems.add(problem(at, "invalid " + kind + " name \"" + name
-          + "\" (names must match [a-z][a-z0-9_]*: lower case letters, digits and _)"));
+    if (!Names.isValid(name) && !Names.RESERVED.contains(name)) {
+      problems.add(problem(at, "invalid name \"" + name + "\" for " + kind
+          + " (names must match [a-z][a-z0-9_]*: lower case letters, digits and _)"));
     }
   }
 

@@ -164,7 +164,9 @@ public final class FeatureRepo {
     Integer line = m == null ? null : m.getLine() + 1;
     String what = e.getProblem() != null ? e.getProblem() : e.getMessage();
     String col = m == null ? "" : " at column " + (m.getColumn() + 1);
-    String ctx = e.getContext() == null ? "" : " (" + e.getContext() + ")";
+    Mark cm = e.getContextMark();
+    String ctx = e.getContext() == null ? "" : " (" + e.getContext()
+        + (cm != null && m != null && cm.getLine() != m.getLine() ? " started at line " + (cm.getLine() + 1) : "") + ")";
     return new DefinitionProblem(file, line, "Cannot parse YAML: " + what + col + ctx);
   }
 
