@@ -97,6 +97,33 @@ class LocalFileRegistryStoreTest {
   }
 
   @Test
+  void shouldLoseNoUpdateWhenTwoProcessesCommitToOneFile() throws Exception {
+    Path file = dir.resolve("registry.json");
+    int count = 25;
+    Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process child = new ProcessBuilder(javaBin.toString(), "-cp", System.getProperty("java.class.path"),
+        ConcurrentCommitter.class.getName(), file.toString(), "child", String.valueOf(count))
+        .redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+    try {
+      // Start once the child commits, so that both processes really write at the same time.
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+      while (!Files.exists(file) && child.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      ConcurrentCommitter.commit(file, "parent", count);
+      assertThat(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("child finished").isTrue();
+    } finally {
+      child.destroyForcibly();
+    }
+    assertThat(child.exitValue()).as(Files.readString(dir.resolve("child.log"))).isZero();
+
+    RegistrySnapshot s = new LocalFileRegistryStore(file).load();
+    assertThat(s.version()).isEqualTo(2 * count);
+    assertThat(s.history()).filteredOn(h -> h.summary().equals("parent")).hasSize(count);
+    assertThat(s.history()).filteredOn(h -> h.summary().equals("child")).hasSize(count);
+  }
+
+  @Test
   void shouldReportACorruptFileNamingItInsteadOfAnEmptyRegistry() throws IOException {
     Path file = dir.resolve("registry.json");
     LocalFileRegistryStore store = new LocalFileRegistryStore(file);
