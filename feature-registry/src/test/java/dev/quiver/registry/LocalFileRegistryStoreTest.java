@@ -99,7 +99,9 @@ class LocalFileRegistryStoreTest {
   @Test
   void shouldLoseNoUpdateWhenTwoProcessesCommitToOneFile() throws Exception {
     Path file = dir.resolve("registry.json");
-    int count = 25;
+    // 100 each: with fewer commits the two processes rarely overlap, and the test would pass even without
+    // the file lock (checked by removing it: updates were lost at 100).
+    int count = 100;
     Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
     Process child = new ProcessBuilder(javaBin.toString(), "-cp", System.getProperty("java.class.path"),
         ConcurrentCommitter.class.getName(), file.toString(), "child", String.valueOf(count))
