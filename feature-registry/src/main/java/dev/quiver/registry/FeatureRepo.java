@@ -90,7 +90,13 @@ public final class FeatureRepo {
     Map<String, Object> settings = readSettings(root, reader);
     Definitions defs = reader.definitions();
     List<DefinitionProblem> problems = new ArrayList<>(reader.problems);
-    problems.addAll(DefinitionValidator.problems(defs, reader.where));
+    for (DefinitionProblem p : DefinitionValidator.problems(defs, reader.where)) {
+      // A file that does not parse defines nothing, so references to its definitions would be
+      // reported as unknown too: noise that goes away once the YAML is fixed.
+      if (!reader.unparsedFiles || !p.message().contains(" references unknown ")) {
+        problems.add(p);
+      }
+    }
     if (!problems.isEmpty()) {
       throw new InvalidDefinitionException(problems);
     }
@@ -182,6 +188,7 @@ public final class FeatureRepo {
     private static final Set<String> SERVICE_FIELDS = Set.of("name", "features", "owner", "tags", "description");
 
     final List<DefinitionProblem> problems = new ArrayList<>();
+    boolean unparsedFiles;
     /** Fine-grained locations for the validator, keyed as {@link DefinitionValidator} documents. */
     final Map<String, SourceLocation> where = new HashMap<>();
     private final Map<String, Entity> entities = new LinkedHashMap<>();
@@ -201,12 +208,15 @@ public final class FeatureRepo {
         root = new Yaml(new LoaderOptions()).compose(r);
       } catch (MarkedYAMLException e) {
         problems.add(yamlProblem(relative, e));
+        unparsedFiles = true;
         return;
       } catch (YAMLException e) {
         problems.add(new DefinitionProblem(relative, null, "Cannot parse YAML: " + e.getMessage()));
+        unparsedFiles = true;
         return;
       } catch (IOException e) {
         problems.add(new DefinitionProblem(relative, null, "Cannot read file: " + e.getMessage()));
+        unparsedFiles = true;
         return;
       }
       if (root == null) {
