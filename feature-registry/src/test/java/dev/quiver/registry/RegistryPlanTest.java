@@ -209,6 +209,20 @@ class RegistryPlanTest {
   }
 
   @Test
+  void shouldAcceptAPinnedVersionThatExistsAndRejectOneThatDoesNot() {
+    Definitions pinned = new Definitions(Examples.driver().entities(), Examples.driver().sources(),
+        Examples.driver().views(), java.util.Map.of("svc", FeatureService.of("svc", "driver_hourly_stats@v1:conv_rate")));
+    assertThat(RegistryPlan.between(APPLIED, pinned).change(Kind.FEATURE_SERVICE, "svc")).isPresent();
+
+    Definitions future = new Definitions(Examples.driver().entities(), Examples.driver().sources(),
+        Examples.driver().views(), java.util.Map.of("svc", FeatureService.of("svc", "driver_hourly_stats@v2:conv_rate")));
+    assertThatThrownBy(() -> RegistryPlan.between(APPLIED, future))
+        .isInstanceOf(InvalidDefinitionException.class)
+        .hasMessage("feature service svc references \"driver_hourly_stats@v2:conv_rate\", which does not exist: "
+            + "Cannot find feature view version: driver_hourly_stats@v2");
+  }
+
+  @Test
   void shouldRefuseToPlanInvalidDefinitions() {
     Definitions bad = with(v -> v.withFeature("event_timestamp", ValueType.TIMESTAMP));
 
