@@ -266,6 +266,25 @@ class OnlineServerTest {
   }
 
   @Test
+  void shouldAnswer503WithJsonOnceTheStoreIsClosed() throws Exception {
+    Path other = Files.createTempDirectory("online-server-closed");
+    OnlineStore closing = OnlineStore.open(other, Fixtures.registry());
+    try (OnlineServer s = OnlineServer.builder(closing).withPort(0).start()) {
+      closing.close();
+      HttpResponse<String> health = http.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + s.port() + "/health")).GET().build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).isEqualTo(503);
+      assertError(post(s, "/get-online-features",
+          "{\"features\": [\"driver_hourly_stats:conv_rate\"], \"entities\": {\"driver_id\": [1]}}"),
+          503, "unavailable", "is closed");
+    } finally {
+      try (var paths = Files.walk(other)) {
+        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  @Test
   void shouldReportHealth() throws Exception {
     Reply r = get("/health");
     assertThat(r.status()).isEqualTo(200);
