@@ -232,10 +232,13 @@ class OnlineStoreTest {
 
   @Test
   void shouldRejectEntityColumnsOfDifferentLengths() {
-    assertThatThrownBy(() -> EntityRows.columns(Map.of("driver_id", List.of(1L, 2L), "customer_id", List.of("a"))))
+    Map<String, List<?>> columns = new java.util.LinkedHashMap<>();
+    columns.put("driver_id", List.of(1L, 2L));
+    columns.put("customer_id", List.of("a"));
+    assertThatThrownBy(() -> EntityRows.columns(columns))
         .isInstanceOf(UserInputException.class)
-        .hasMessageContaining("has 1 values but")
-        .hasMessageContaining("entities.");
+        .hasMessage("Cannot read entities: entities.customer_id has 1 values but entities.driver_id has 2"
+            + " (every join key needs one value per entity)");
   }
 
   @Test
