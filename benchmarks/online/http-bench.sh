@@ -65,6 +65,7 @@ for _ in $(seq 1 900); do
   sleep 1
 done
 grep READY "$WORK/server.log"
+echo "cores: $(nproc); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # wrk prints latencies as 812.00us / 1.23ms / 1.02s: to milliseconds
 to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000 } else print v }'; }
@@ -117,3 +118,4 @@ echo -n "lookup100 at 500 req/s: "
 java -cp "$CP" dev.quiver.benchmarks.online.OpenLoopLoad "http://127.0.0.1:$PORT/get-online-features" \
   "$WORK/lookup100.txt" 500 "$SECONDS_PER_RUN" "$CONNECTIONS"
 echo "  (target p99 <= 5 ms)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

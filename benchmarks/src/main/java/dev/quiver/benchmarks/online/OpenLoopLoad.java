@@ -21,7 +21,7 @@ import org.HdrHistogram.Histogram;
  * cannot hide latency by slowing the load: no coordinated omission). wrk measures the most
  * throughput; this measures the latency at a given rate, which the issue's targets ask for.
  *
- * <p>Usage: {@code OpenLoopLoad <url> <bodies-file> <rate/s> <seconds> <connections>}; the
+ * <p>Usage: {@code OpenLoopLoad <url> <bodies-file> <rate/s> <seconds> <connections> [warmup-seconds=3]}; the
  * bodies file holds one JSON body per line, used in turn. Prints one line:
  * {@code rate=<achieved> ok=<n> errors=<n> p50_ms= p99_ms= p999_ms= max_ms=}.
  */
@@ -36,21 +36,37 @@ public final class OpenLoopLoad {
     int seconds = Integer.parseInt(args[3]);
     int connections = Integer.parseInt(args[4]);
 
+    int warmupSeconds = args.length > 5 ? Integer.parseInt(args[5]) : 3;
+
     Vertx vertx = Vertx.vertx();
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(uri.getHost())
+        .setPort(uri.getPort()).setURI(uri.getPath()).putHeader("content-type", "application/json");
+    // the same load, unrecorded, so that both JVMs are compiled and the connections open
+    phase(vertx, client, options, bodies, rate, warmupSeconds);
+    Result r = phase(vertx, client, options, bodies, rate, seconds);
+    Histogram hist = r.histogram();
+    System.out.printf("rate=%.0f ok=%d errors=%d p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f%s%n",
+        r.ok() / r.elapsedSeconds(), r.ok(), r.errors(),
+        hist.getValueAtPercentile(50) / 1e6, hist.getValueAtPercentile(99) / 1e6,
+        hist.getValueAtPercentile(99.9) / 1e6, hist.getMaxValue() / 1e6, r.finished() ? "" : " (unfinished)");
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private record Result(Histogram histogram, long ok, long errors, double elapsedSeconds, boolean finished) {}
+
+  private static Result phase(Vertx vertx, HttpClient client, RequestOptions options, List<Buffer> bodies,
+                              double rate, int seconds) throws InterruptedException {
     Histogram hist = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
     AtomicLong ok = new AtomicLong();
     AtomicLong errors = new AtomicLong();
-    long total = (long) (rate * seconds);
+    long total = Math.max(1, (long) (rate * seconds));
     CountDownLatch done = new CountDownLatch(1);
     AtomicLong completed = new AtomicLong();
-    long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+    long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
     double intervalNanos = 1e9 / rate;
     long[] sent = {0};
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(uri.getHost())
-        .setPort(uri.getPort()).setURI(uri.getPath()).putHeader("content-type", "application/json");
-
     vertx.setPeriodic(1, id -> {
       long now = System.nanoTime();
       while (sent[0] < total && start + (long) (sent[0] * intervalNanos) <= now) {
@@ -64,7 +80,9 @@ public final class OpenLoopLoad {
               long latency = System.nanoTime() - due;
               if (ar.succeeded() && ar.result() == 200) {
                 ok.incrementAndGet();
-                hist.recordValue(Math.min(latency, hist.getHighestTrackableValue()));
+                synchronized (hist) {
+                  hist.recordValue(Math.min(latency, hist.getHighestTrackableValue()));
+                }
               } else {
                 errors.incrementAndGet();
               }
@@ -78,11 +96,6 @@ public final class OpenLoopLoad {
       }
     });
     boolean finished = done.await(seconds + 60L, TimeUnit.SECONDS);
-    double elapsed = (System.nanoTime() - start) / 1e9;
-    System.out.printf("rate=%.0f ok=%d errors=%d p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f%s%n",
-        ok.get() / elapsed, ok.get(), errors.get(),
-        hist.getValueAtPercentile(50) / 1e6, hist.getValueAtPercentile(99) / 1e6,
-        hist.getValueAtPercentile(99.9) / 1e6, hist.getMaxValue() / 1e6, finished ? "" : " (unfinished)");
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return new Result(hist, ok.get(), errors.get(), (System.nanoTime() - start) / 1e9, finished);
   }
 }
