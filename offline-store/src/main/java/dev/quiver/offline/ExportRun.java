@@ -109,6 +109,15 @@ final class ExportRun {
     stepsTotal = 2L + plans.size();
     step("read spine", 0, 1);
     Table spine = loadSpine(plans);
+    for (ViewPlan p : plans) {
+      for (int i = 0; i < p.outNames.size(); i++) {
+        if (spine.has(p.outNames.get(i))) {
+          throw new UserInputException("Cannot export features: output column " + p.outNames.get(i) + " of "
+              + p.name + "@v" + p.ver.version() + ":" + p.feats.get(i).feature().name()
+              + " collides with the spine column of that name in " + spineName + " (use full feature names)");
+        }
+      }
+    }
     int n = spine.rows();
     long[] sTs = spineTimes(spine);
     long minT = Long.MAX_VALUE;
