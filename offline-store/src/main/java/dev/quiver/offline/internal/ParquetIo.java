@@ -153,6 +153,14 @@ public final class ParquetIo {
   public static void read(Path file, List<String> names, List<ValueType> types,
                           java.util.function.Consumer<Table> sink, boolean perRowGroup) throws IOException {
     try (ParquetFileReader r = open(file)) {
+      read(r, names, types, sink, perRowGroup);
+    }
+  }
+
+  /** As {@link #read(Path, List, List, java.util.function.Consumer, boolean)} from an open reader. */
+  public static void read(ParquetFileReader r, List<String> names, List<ValueType> types,
+                          java.util.function.Consumer<Table> sink, boolean perRowGroup) throws IOException {
+    {
       MessageType schema = r.getFooter().getFileMetaData().getSchema();
       String createdBy = r.getFooter().getFileMetaData().getCreatedBy();
       List<Type> fields = new ArrayList<>();
@@ -234,6 +242,9 @@ public final class ParquetIo {
         default -> tsFactor = 1;
       }
     }
+    if (fastRead(cr, maxDef, pt, nat, out, (int) rows)) {
+      return;
+    }
     for (long r = 0; r < rows; r++) {
       if (cr.getCurrentDefinitionLevel() < maxDef) {
         out.addNull();
@@ -281,6 +292,68 @@ public final class ParquetIo {
       }
       cr.consume();
     }
+  }
+
+  /** Tight loops for the common same-width cases; false when the generic path must be used. */
+  private static boolean fastRead(ColumnReader cr, int maxDef, PrimitiveType pt, ValueType nat, Column out, int rows) {
+    ValueType to = out.type;
+    PrimitiveTypeName phys = pt.getPrimitiveTypeName();
+    int base = out.size;
+    if (phys == PrimitiveTypeName.INT64 && (to == ValueType.INT64 || to == ValueType.TIMESTAMP)
+        && (nat == ValueType.INT64 || isMicros(pt))) {
+      out.reserve(rows);
+      long[] a = out.longs;
+      for (int i = 0; i < rows; i++) {
+        if (cr.getCurrentDefinitionLevel() == maxDef) {
+          a[base + i] = cr.getLong();
+        } else {
+          out.nulls.set(base + i);
+        }
+        cr.consume();
+      }
+    } else if (phys == PrimitiveTypeName.DOUBLE && to == ValueType.FLOAT64) {
+      out.reserve(rows);
+      long[] a = out.longs;
+      for (int i = 0; i < rows; i++) {
+        if (cr.getCurrentDefinitionLevel() == maxDef) {
+          a[base + i] = Double.doubleToRawLongBits(cr.getDouble());
+        } else {
+          out.nulls.set(base + i);
+        }
+        cr.consume();
+      }
+    } else if (phys == PrimitiveTypeName.INT32 && nat == ValueType.INT32 && to == ValueType.INT32) {
+      out.reserve(rows);
+      int[] a = out.ints;
+      for (int i = 0; i < rows; i++) {
+        if (cr.getCurrentDefinitionLevel() == maxDef) {
+          a[base + i] = cr.getInteger();
+        } else {
+          out.nulls.set(base + i);
+        }
+        cr.consume();
+      }
+    } else if (phys == PrimitiveTypeName.FLOAT && to == ValueType.FLOAT32) {
+      out.reserve(rows);
+      int[] a = out.ints;
+      for (int i = 0; i < rows; i++) {
+        if (cr.getCurrentDefinitionLevel() == maxDef) {
+          a[base + i] = Float.floatToRawIntBits(cr.getFloat());
+        } else {
+          out.nulls.set(base + i);
+        }
+        cr.consume();
+      }
+    } else {
+      return false;
+    }
+    out.size = base + rows;
+    return true;
+  }
+
+  private static boolean isMicros(PrimitiveType pt) {
+    return pt.getLogicalTypeAnnotation() instanceof LogicalTypeAnnotation.TimestampLogicalTypeAnnotation ts
+        && ts.getUnit() == LogicalTypeAnnotation.TimeUnit.MICROS;
   }
 
   private static long int96ToMicros(Binary b) {
