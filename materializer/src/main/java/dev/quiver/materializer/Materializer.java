@@ -243,6 +243,7 @@ public final class Materializer implements AutoCloseable {
     if (s == snapshot) {
       return;
     }
+    config.onRegistryChange().accept(s);
     snapshot = s;
     reader = new EventReader(s, maxSkewMicros);
     Set<String> next = new TreeSet<>();

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -49,6 +50,7 @@ public final class MaterializerConfig {
   private final Clock clock;
   private final MeterRegistry meters;
   private final Map<String, String> consumerProperties;
+  private final Consumer<RegistrySnapshot> onRegistryChange;
 
   private MaterializerConfig(Builder b) {
     this.bootstrapServers = b.bootstrapServers;
@@ -66,6 +68,7 @@ public final class MaterializerConfig {
     this.clock = b.clock;
     this.meters = b.meters != null ? b.meters : new SimpleMeterRegistry();
     this.consumerProperties = Map.copyOf(b.consumerProperties);
+    this.onRegistryChange = b.onRegistryChange;
   }
 
   public static Builder builder() {
@@ -88,6 +91,7 @@ public final class MaterializerConfig {
   public Clock clock() { return clock; }
   public MeterRegistry meters() { return meters; }
   public Map<String, String> consumerProperties() { return consumerProperties; }
+  public Consumer<RegistrySnapshot> onRegistryChange() { return onRegistryChange; }
 
   /** Builder of a {@link MaterializerConfig}; {@link #build()} validates. */
   public static final class Builder {
@@ -106,6 +110,7 @@ public final class MaterializerConfig {
     private Clock clock = Clock.systemUTC();
     private MeterRegistry meters;
     private final Map<String, String> consumerProperties = new LinkedHashMap<>();
+    private Consumer<RegistrySnapshot> onRegistryChange = s -> { };
 
     private Builder() {}
 
@@ -135,6 +140,15 @@ public final class MaterializerConfig {
 
     /** Any other Kafka consumer property (e.g. {@code group.instance.id}, {@code session.timeout.ms}). */
     public Builder withConsumerProperty(String key, String value) { consumerProperties.put(key, value); return this; }
+
+    /**
+     * Called in the consumer thread with each new snapshot before any event decoded with it is
+     * written, e.g. {@code onlineStore::useRegistry} so the store knows a newly applied view.
+     */
+    public Builder withOnRegistryChange(Consumer<RegistrySnapshot> hook) {
+      this.onRegistryChange = Objects.requireNonNull(hook, "hook");
+      return this;
+    }
 
     public MaterializerConfig build() {
       require(bootstrapServers != null && !bootstrapServers.isBlank(), "bootstrap servers are not set");
