@@ -194,7 +194,33 @@ public final class Column {
     }
   }
 
-  /** A column of n nulls. */
+  /** Wraps an int array (BOOL, INT32, FLOAT32) of n values, none null. */
+  public static Column ofInts(String name, ValueType type, int[] a, int n) {
+    Column c = new Column(name, type, 0);
+    c.ints = a;
+    c.size = n;
+    return c;
+  }
+
+  /** Wraps a long array (INT64, FLOAT64, TIMESTAMP) of n values, none null. */
+  public static Column ofLongs(String name, ValueType type, long[] a, int n) {
+    Column c = new Column(name, type, 0);
+    c.longs = a;
+    c.size = n;
+    return c;
+  }
+
+  /** The int array of an int-stored column (shared, not copied). */
+  public int[] ints() {
+    return ints;
+  }
+
+  /** The long array of a long-stored column (shared, not copied). */
+  public long[] longs() {
+    return longs;
+  }
+
+  /** A column of n nulls.*/
   public static Column nulls(String name, ValueType type, int n) {
     Column c = new Column(name, type, n);
     c.size = n;

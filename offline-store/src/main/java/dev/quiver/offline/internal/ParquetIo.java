@@ -141,6 +141,17 @@ public final class ParquetIo {
    * @throws ColumnTypeException naming the column when its type does not fit
    */
   public static Table read(Path file, List<String> names, List<ValueType> types) throws IOException {
+    Table[] out = new Table[1];
+    read(file, names, types, t -> out[0] = t, false);
+    return out[0];
+  }
+
+  /**
+   * As {@link #read(Path, List, List)}, handing the rows to {@code sink} one row group at a time
+   * when {@code perRowGroup}, else all at once.
+   */
+  public static void read(Path file, List<String> names, List<ValueType> types,
+                          java.util.function.Consumer<Table> sink, boolean perRowGroup) throws IOException {
     try (ParquetFileReader r = open(file)) {
       MessageType schema = r.getFooter().getFileMetaData().getSchema();
       String createdBy = r.getFooter().getFileMetaData().getCreatedBy();
@@ -167,11 +178,17 @@ public final class ParquetIo {
       int total = (int) Math.min(Integer.MAX_VALUE, r.getRecordCount());
       List<Column> cols = new ArrayList<>();
       for (int i = 0; i < names.size(); i++) {
-        cols.add(new Column(names.get(i), target.get(i), total));
+        cols.add(new Column(names.get(i), target.get(i), perRowGroup ? 0 : total));
       }
       PageReadStore pages;
       while ((pages = r.readNextRowGroup()) != null) {
         long rows = pages.getRowCount();
+        if (perRowGroup) {
+          cols.clear();
+          for (int i = 0; i < names.size(); i++) {
+            cols.add(new Column(names.get(i), target.get(i), (int) rows));
+          }
+        }
         ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, new DummyRecordConverter(proj).getRootConverter(), proj, createdBy);
         for (int i = 0; i < fields.size(); i++) {
           Type f = fields.get(i);
@@ -189,8 +206,13 @@ public final class ParquetIo {
             readList(store.getColumnReader(cd), cd, natural.get(i), target.get(i), cols.get(i), rows);
           }
         }
+        if (perRowGroup) {
+          sink.accept(new Table(cols, (int) rows));
+        }
       }
-      return new Table(cols, total);
+      if (!perRowGroup) {
+        sink.accept(new Table(cols, total));
+      }
     }
   }
 

@@ -19,6 +19,10 @@ public final class Table {
     this.rows = rows;
   }
 
+  public void addAll(List<Column> cs) {
+    cs.forEach(this::add);
+  }
+
   public void add(Column c) {
     columns.put(c.name, c);
     rows = Math.max(rows, c.size);
