@@ -381,7 +381,8 @@ public final class Materializer implements AutoCloseable {
       if (all || b.events.size() >= config.flushSize() || now - b.firstAddedMillis >= config.flushAge().toMillis()) {
         Timer.Sample sample = Timer.start(meters);
         offline.append(e.getKey(), b.events);
-        sample.stop(Timer.builder("quiver.materializer.flush").tag("view", e.getKey()).register(meters));
+        long nanos = sample.stop(Timer.builder("quiver.materializer.flush").tag("view", e.getKey()).register(meters));
+        LOG.debug("Flushed {} events of view {} to the offline store in {} ms", b.events.size(), e.getKey(), nanos / 1_000_000);
         for (TopicPartition tp : b.minOffset.keySet()) {
           PartitionState ps = owned.get(tp);
           if (ps != null) {
@@ -425,7 +426,8 @@ public final class Materializer implements AutoCloseable {
     }
     Timer.Sample sample = Timer.start(meters);
     online.write(batch, meta);
-    sample.stop(onlineWriteTimer);
+    long nanos = sample.stop(onlineWriteTimer);
+    LOG.debug("Wrote {} events and {} positions to the online store in {} ms", batch.size(), meta.size(), nanos / 1_000_000);
     for (PartitionState ps : owned.values()) {
       if (ps.pending != null) {
         ps.written = ps.pending;
