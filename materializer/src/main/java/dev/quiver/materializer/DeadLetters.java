@@ -1,0 +1,38 @@
+package dev.quiver.materializer;
+
+/**
+ * The dead-letter topic's contract. A record the materializer cannot store is copied there with
+ * its original key, value and headers, plus these headers (UTF-8 text): {@link #ERROR_CLASS} (a
+ * {@link Reason} name), {@link #ERROR_MESSAGE}, {@link #SOURCE_TOPIC}, {@link #SOURCE_PARTITION}
+ * and {@link #SOURCE_OFFSET} (decimal).
+ *
+ * <p>Delivery is at least once: a record is sent (and the send flushed) before the position past it
+ * is committed, so after a crash a bad record may be dead-lettered twice but never lost.
+ */
+public final class DeadLetters {
+  public static final String DEFAULT_TOPIC = "quiver.dlq";
+  public static final String ERROR_CLASS = "quiver.error.class";
+  public static final String ERROR_MESSAGE = "quiver.error.message";
+  public static final String SOURCE_TOPIC = "quiver.source.topic";
+  public static final String SOURCE_PARTITION = "quiver.source.partition";
+  public static final String SOURCE_OFFSET = "quiver.source.offset";
+
+  private DeadLetters() {}
+
+  /** Why a record was dead-lettered. */
+  public enum Reason {
+    /** No value, a value shorter than the header, not single-object encoded, or a truncated body. */
+    NOT_DECODABLE,
+    /** The fingerprint is not that of any registered version of any view. */
+    UNKNOWN_FINGERPRINT,
+    /** The body does not match its writer schema (bad union index, trailing bytes, ...), the writer
+     *  version does not resolve to the view's current version, or a header is malformed. */
+    SCHEMA_VIOLATION,
+    /** No event time, or a {@code created_ts} header that is present but empty. */
+    MISSING_TIMESTAMP,
+    /** An event or created time before 1970 or further in the future than the allowed skew. */
+    TIMESTAMP_OUT_OF_RANGE,
+    /** The record key is missing or is not the entity key of the value's join keys. */
+    KEY_MISMATCH
+  }
+}

@@ -1,0 +1,657 @@
+package dev.quiver.materializer;
+
+import dev.quiver.materializer.internal.BadRecordException;
+import dev.quiver.materializer.internal.EventReader;
+import dev.quiver.materializer.internal.Positions;
+import dev.quiver.registry.FeatureEvent;
+import dev.quiver.registry.FeatureView;
+import dev.quiver.registry.OfflineSink;
+import dev.quiver.registry.OffsetRange;
+import dev.quiver.registry.OnlineSink;
+import dev.quiver.registry.RegistrySnapshot;
+import dev.quiver.registry.Source;
+import dev.quiver.registry.Timestamps;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consumes feature events from Kafka and writes them to the online store (latest value per entity)
+ * and the offline store (full history, Parquet), exactly once per store, across crashes and
+ * rebalances.
+ *
+ * <p>How exactly-once holds: the online store receives each poll's events in one atomic write
+ * together with the {@link Positions} of the partitions they came from. Offline events are buffered
+ * per view and flushed (one atomic {@link OfflineSink#append} per view) by size, by age, and on
+ * revocation or shutdown; the next online write records the new offline position. On assignment
+ * each partition is sought to {@code min(online next, offline next)}, not to Kafka's group offset;
+ * replayed records already in the online store (offset below its position) are not rewritten,
+ * and those already in a committed offline range are not appended again. Kafka group offsets are
+ * committed too, but only so that lag shows in the usual tools.
+ *
+ * <p>Records that cannot be stored go to the dead-letter topic ({@link DeadLetters}); the
+ * materializer never stops on bad data. It does stop, without committing, when a sink fails:
+ * {@link #failure()} tells why; restarting resumes where the sinks left off.
+ *
+ * <p>Metrics (Micrometer): {@code quiver.materializer.records} (counter per view),
+ * {@code quiver.materializer.dead.letters} (counter per reason), {@code quiver.materializer.lag}
+ * (gauge per topic and partition), {@code quiver.materializer.freshness} (gauge per view: seconds
+ * between now and the newest event time stored), {@code quiver.materializer.flush} and
+ * {@code quiver.materializer.online.write} (timers).
+ *
+ * <p>The sinks belong to the caller: the materializer never closes them.
+ */
+public final class Materializer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Materializer.class);
+
+  private final MaterializerConfig config;
+  private final MeterRegistry meters;
+  private final OnlineSink online;
+  private final OfflineSink offline;
+  private final long maxSkewMicros;
+
+  private volatile boolean running;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private volatile Set<TopicPartition> ownedView = Set.of();
+  private Thread thread;
+
+  // Poll-thread state.
+  private KafkaConsumer<byte[], byte[]> consumer;
+  private KafkaProducer<byte[], byte[]> deadLetterProducer;
+  private RegistrySnapshot snapshot;
+  private EventReader reader;
+  private Set<String> topics = Set.of();
+  private final Map<TopicPartition, PartitionState> owned = new HashMap<>();
+  private final Map<String, Buffer> buffers = new LinkedHashMap<>();
+  private final List<Exception> deadLetterErrors = new ArrayList<>();
+  private long lastCommitMillis;
+
+  // Metrics state, read by gauges from any thread.
+  private final Map<TopicPartition, AtomicLong> lag = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> newestEventMicros = new ConcurrentHashMap<>();
+  private final Map<String, Counter> recordCounters = new ConcurrentHashMap<>();
+  private final Map<DeadLetters.Reason, Counter> deadLetterCounters = new ConcurrentHashMap<>();
+  private final AtomicLong deadLettered = new AtomicLong();
+  private final Timer onlineWriteTimer;
+
+  private Materializer(MaterializerConfig config) {
+    this.config = config;
+    this.meters = config.meters();
+    this.online = config.online();
+    this.offline = config.offline();
+    this.maxSkewMicros = config.maxFutureSkew().toNanos() / 1000L;
+    this.onlineWriteTimer = Timer.builder("quiver.materializer.online.write").register(meters);
+  }
+
+  public static Materializer create(MaterializerConfig config) {
+    return new Materializer(config);
+  }
+
+  /** Starts consuming in a thread of its own; returns at once. */
+  public synchronized Materializer start() {
+    if (thread != null) {
+      throw new IllegalStateException("Cannot start materializer: already started");
+    }
+    running = true;
+    thread = new Thread(this::runLoop, "quiver-materializer-" + config.groupId());
+    thread.start();
+    return this;
+  }
+
+  /** Consumes in the calling thread until {@link #shutdown()} (from another thread) or a sink failure. */
+  public void run() {
+    synchronized (this) {
+      if (thread != null) {
+        throw new IllegalStateException("Cannot run materializer: already started");
+      }
+      running = true;
+      thread = Thread.currentThread();
+    }
+    runLoop();
+  }
+
+  /**
+   * Stops: flushes the offline buffers, writes the positions, commits group offsets and closes the
+   * Kafka clients; returns when done (at most {@code timeout}). Safe to call more than once and
+   * from a shutdown hook (SIGTERM).
+   */
+  public boolean shutdown(Duration timeout) {
+    running = false;
+    try {
+      return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS) || thread == null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** {@link #shutdown(Duration)} with 60 s. */
+  public void shutdown() {
+    shutdown(Duration.ofSeconds(60));
+  }
+
+  @Override
+  public void close() {
+    shutdown();
+  }
+
+  /** Why the materializer stopped on its own, if it did. */
+  public Optional<Throwable> failure() {
+    return Optional.ofNullable(failure.get());
+  }
+
+  public boolean isRunning() {
+    return running && stopped.getCount() > 0;
+  }
+
+  /** The partitions this instance owns now (a copy; any thread). */
+  public Set<TopicPartition> assignment() {
+    return ownedView;
+  }
+
+  /** Records sent to the dead-letter topic since start. */
+  public long deadLetterCount() {
+    return deadLettered.get();
+  }
+
+  // ---------------------------------------------------------------------------------- the loop
+
+  private void runLoop() {
+    try {
+      open();
+      while (running) {
+        refreshRegistry();
+        if (topics.isEmpty()) {
+          sleep(config.pollTimeout());
+          continue;
+        }
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
+        process(records);
+      }
+      finish();
+    } catch (Throwable t) {
+      failure.set(t);
+      LOG.error("Materializer of group {} stopped: {}", config.groupId(), t.toString(), t);
+      closeQuietly(false);
+    } finally {
+      running = false;
+      stopped.countDown();
+    }
+  }
+
+  private void open() {
+    Properties c = new Properties();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+    c.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "3000");
+    c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+    c.putAll(config.consumerProperties());
+    consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, "quiver-dlq-" + config.groupId());
+    deadLetterProducer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    lastCommitMillis = config.clock().millis();
+  }
+
+  private void refreshRegistry() {
+    RegistrySnapshot s = config.registry().get();
+    if (s == snapshot) {
+      return;
+    }
+    config.onRegistryChange().accept(s);
+    snapshot = s;
+    reader = new EventReader(s, maxSkewMicros);
+    Set<String> next = new TreeSet<>();
+    for (FeatureView v : s.definitions().views().values()) {
+      if (selected(v.name())) {
+        Source src = s.source(v.name());
+        if (src.kind() == Source.Kind.KAFKA) {
+          next.add(src.topicFor(v.name()));
+        }
+      }
+    }
+    if (!next.equals(topics)) {
+      LOG.info("Materializer of group {} subscribes to {}", config.groupId(), next);
+      topics = next;
+      if (next.isEmpty()) {
+        consumer.unsubscribe();
+      } else {
+        consumer.subscribe(next, new Listener());
+      }
+    }
+  }
+
+  private boolean selected(String view) {
+    return config.views().isEmpty() || config.views().contains(view);
+  }
+
+  private void process(ConsumerRecords<byte[], byte[]> records) {
+    long nowMicros = Timestamps.toMicros(config.clock().instant());
+    List<FeatureEvent> onlineBatch = new ArrayList<>();
+    Map<String, Integer> perView = new HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+      PartitionState ps = owned.get(tp);
+      if (ps == null) {
+        continue;
+      }
+      long offset = r.offset();
+      FeatureEvent event;
+      try {
+        event = reader.read(r.key(), r.value(), header(r, EventEncoder.CREATED_TS_HEADER), r.timestamp(),
+            r.partition(), offset, nowMicros);
+      } catch (BadRecordException e) {
+        if (offset >= ps.deadLetterFrom) {
+          deadLetter(r, e);
+        }
+        continue;
+      }
+      String view = event.view();
+      if (!selected(view)) {
+        continue;
+      }
+      FeatureView def = snapshot.definitions().views().get(view);
+      if (def.online() && offset >= ps.start.onlineNext()) {
+        onlineBatch.add(event);
+      }
+      if (def.offline() && offline != null && offset >= ps.start.offlineNext() && !ps.inCommittedRange(view, offset)) {
+        buffer(view, tp).add(event, tp, config.clock().millis());
+      }
+      perView.merge(view, 1, Integer::sum);
+      newestEventMicros.computeIfAbsent(view, this::freshnessGauge).accumulateAndGet(event.eventMicros(), Math::max);
+    }
+    perView.forEach((v, n) -> recordCounters.computeIfAbsent(v,
+        k -> Counter.builder("quiver.materializer.records").tag("view", k).register(meters)).increment(n));
+    flushDeadLetters();
+    flushDueBuffers(false);
+    writeOnline(onlineBatch);
+    for (TopicPartition tp : owned.keySet()) {
+      consumer.currentLag(tp).ifPresent(l -> lagGauge(tp).set(l));
+    }
+    maybeCommitGroupOffsets(false);
+  }
+
+  private void finish() {
+    flushDueBuffers(true);
+    writeOnline(List.of());
+    maybeCommitGroupOffsets(true);
+    closeQuietly(true);
+  }
+
+  // -------------------------------------------------------------------------------- dead letters
+
+  private void deadLetter(ConsumerRecord<byte[], byte[]> r, BadRecordException e) {
+    ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(config.deadLetterTopic(), null, r.key(), r.value());
+    for (Header h : r.headers()) {
+      out.headers().add(h.key(), h.value());
+    }
+    out.headers().add(DeadLetters.ERROR_CLASS, utf8(e.reason().name()));
+    out.headers().add(DeadLetters.ERROR_MESSAGE, utf8(e.getMessage()));
+    out.headers().add(DeadLetters.SOURCE_TOPIC, utf8(r.topic()));
+    out.headers().add(DeadLetters.SOURCE_PARTITION, utf8(String.valueOf(r.partition())));
+    out.headers().add(DeadLetters.SOURCE_OFFSET, utf8(String.valueOf(r.offset())));
+    deadLetterProducer.send(out, (md, ex) -> {
+      if (ex != null) {
+        synchronized (deadLetterErrors) {
+          deadLetterErrors.add(ex);
+        }
+      }
+    });
+    deadLettered.incrementAndGet();
+    deadLetterCounters.computeIfAbsent(e.reason(), reason -> Counter.builder("quiver.materializer.dead.letters")
+        .tag("reason", reason.name()).register(meters)).increment();
+    LOG.debug("Dead-lettered {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+  }
+
+  /** Makes dead letters durable before any position past them is written. */
+  private void flushDeadLetters() {
+    deadLetterProducer.flush();
+    synchronized (deadLetterErrors) {
+      if (!deadLetterErrors.isEmpty()) {
+        Exception first = deadLetterErrors.get(0);
+        throw new IllegalStateException("Cannot write to dead-letter topic " + config.deadLetterTopic()
+            + ": " + first.getMessage(), first);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------- offline
+
+  private Buffer buffer(String view, TopicPartition tp) {
+    return buffers.computeIfAbsent(view, v -> new Buffer());
+  }
+
+  private void flushDueBuffers(boolean all) {
+    if (offline == null) {
+      return;
+    }
+    long now = config.clock().millis();
+    for (Iterator<Map.Entry<String, Buffer>> it = buffers.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Buffer> e = it.next();
+      Buffer b = e.getValue();
+      if (b.events.isEmpty()) {
+        it.remove();
+        continue;
+      }
+      if (all || b.events.size() >= config.flushSize() || now - b.firstAddedMillis >= config.flushAge().toMillis()) {
+        Timer.Sample sample = Timer.start(meters);
+        offline.append(e.getKey(), b.events);
+        long nanos = sample.stop(Timer.builder("quiver.materializer.flush").tag("view", e.getKey()).register(meters));
+        LOG.debug("Flushed {} events of view {} to the offline store in {} ms", b.events.size(), e.getKey(), nanos / 1_000_000);
+        for (TopicPartition tp : b.minOffset.keySet()) {
+          PartitionState ps = owned.get(tp);
+          if (ps != null) {
+            ps.dirty = true;
+          }
+        }
+        it.remove();
+      }
+    }
+  }
+
+  /** Every record below this offset of tp is in a committed offline flush or needs none. */
+  private long offlineNext(TopicPartition tp, long position) {
+    long next = position;
+    for (Buffer b : buffers.values()) {
+      Long m = b.minOffset.get(tp);
+      if (m != null) {
+        next = Math.min(next, m);
+      }
+    }
+    return next;
+  }
+
+  // -------------------------------------------------------------------------------------- online
+
+  private void writeOnline(List<FeatureEvent> batch) {
+    Map<String, byte[]> meta = new HashMap<>();
+    for (Map.Entry<TopicPartition, PartitionState> e : owned.entrySet()) {
+      TopicPartition tp = e.getKey();
+      PartitionState ps = e.getValue();
+      long position = consumer.position(tp);
+      Positions p = new Positions(Math.max(position, ps.start.onlineNext()),
+          Math.max(offlineNext(tp, position), ps.start.offlineNext()));
+      if (!p.equals(ps.written)) {
+        meta.put(ps.metaKey, p.encode());
+        ps.pending = p;
+      }
+    }
+    if (batch.isEmpty() && meta.isEmpty()) {
+      return;
+    }
+    Timer.Sample sample = Timer.start(meters);
+    online.write(batch, meta);
+    long nanos = sample.stop(onlineWriteTimer);
+    LOG.debug("Wrote {} events and {} positions to the online store in {} ms", batch.size(), meta.size(), nanos / 1_000_000);
+    for (PartitionState ps : owned.values()) {
+      if (ps.pending != null) {
+        ps.written = ps.pending;
+        ps.pending = null;
+      }
+      ps.dirty = false;
+    }
+  }
+
+  private void maybeCommitGroupOffsets(boolean sync) {
+    long now = config.clock().millis();
+    if (!sync && now - lastCommitMillis < config.commitInterval().toMillis()) {
+      return;
+    }
+    lastCommitMillis = now;
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    owned.forEach((tp, ps) -> {
+      if (ps.written != null) {
+        offsets.put(tp, new OffsetAndMetadata(ps.written.resumeAt()));
+      }
+    });
+    if (offsets.isEmpty()) {
+      return;
+    }
+    try {
+      if (sync) {
+        consumer.commitSync(offsets, Duration.ofSeconds(10));
+      } else {
+        consumer.commitAsync(offsets, (o, ex) -> {
+          if (ex != null) {
+            LOG.debug("Group offset commit failed (lag only): {}", ex.toString());
+          }
+        });
+      }
+    } catch (RuntimeException e) {
+      // Group offsets only feed lag monitoring; positions live in the sinks.
+      LOG.debug("Group offset commit failed (lag only): {}", e.toString());
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ rebalance
+
+  private final class Listener implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) {
+        return;
+      }
+      flushDueBuffers(true);
+      writeOnline(List.of());
+      maybeCommitGroupOffsets(true);
+      drop(partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      // Another member may own them already: write nothing; unflushed events are simply replayed.
+      for (Buffer b : buffers.values()) {
+        b.removePartitions(partitions);
+      }
+      drop(partitions);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      for (TopicPartition tp : partitions) {
+        String key = Positions.metaKey(config.groupId(), tp.topic(), tp.partition());
+        Positions start = online.readMeta(key).map(b -> Positions.decode(key, b)).orElse(Positions.START);
+        PartitionState ps = new PartitionState(key, start);
+        if (offline != null) {
+          for (FeatureView v : snapshot.definitions().views().values()) {
+            Source src = snapshot.source(v.name());
+            if (v.offline() && selected(v.name()) && src.kind() == Source.Kind.KAFKA
+                && src.topicFor(v.name()).equals(tp.topic())) {
+              List<OffsetRange> ranges = offline.committedRanges(v.name(), tp.partition());
+              if (!ranges.isEmpty()) {
+                ps.ranges.put(v.name(), ranges);
+              }
+            }
+          }
+        }
+        owned.put(tp, ps);
+        consumer.seek(tp, start.resumeAt());
+        LOG.info("Materializer of group {} owns {} from offset {} (online next {}, offline next {})",
+            config.groupId(), tp, start.resumeAt(), start.onlineNext(), start.offlineNext());
+      }
+      ownedView = Set.copyOf(owned.keySet());
+    }
+
+    private void drop(Collection<TopicPartition> partitions) {
+      for (TopicPartition tp : partitions) {
+        owned.remove(tp);
+        AtomicLong l = lag.get(tp);
+        if (l != null) {
+          l.set(-1);
+        }
+      }
+      ownedView = Set.copyOf(owned.keySet());
+    }
+  }
+
+  // ------------------------------------------------------------------------------------- helpers
+
+  private AtomicLong lagGauge(TopicPartition tp) {
+    return lag.computeIfAbsent(tp, k -> {
+      AtomicLong a = new AtomicLong();
+      Gauge.builder("quiver.materializer.lag", a, AtomicLong::get)
+          .tag("topic", k.topic()).tag("partition", String.valueOf(k.partition())).register(meters);
+      return a;
+    });
+  }
+
+  private AtomicLong freshnessGauge(String view) {
+    AtomicLong newest = new AtomicLong(Long.MIN_VALUE);
+    Gauge.builder("quiver.materializer.freshness", newest, a -> a.get() == Long.MIN_VALUE ? Double.NaN
+            : (Timestamps.toMicros(config.clock().instant()) - a.get()) / 1e6)
+        .tag("view", view).baseUnit("seconds").register(meters);
+    return newest;
+  }
+
+  private static byte[] header(ConsumerRecord<byte[], byte[]> r, String name) {
+    Header h = r.headers().lastHeader(name);
+    return h == null ? null : (h.value() == null ? new byte[0] : h.value());
+  }
+
+  private static byte[] utf8(String s) {
+    return (s == null ? "" : s).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private void closeQuietly(boolean commitOnClose) {
+    try {
+      if (consumer != null) {
+        if (!commitOnClose) {
+          // Leave without running the revocation callback's flush: the failure may be the sink.
+          owned.clear();
+          buffers.clear();
+        }
+        consumer.close(Duration.ofSeconds(10));
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("Cannot close consumer cleanly: {}", e.toString());
+    }
+    try {
+      if (deadLetterProducer != null) {
+        deadLetterProducer.close(Duration.ofSeconds(10));
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("Cannot close dead-letter producer cleanly: {}", e.toString());
+    }
+    ownedView = Set.of();
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** What this instance knows about one partition it owns. */
+  private static final class PartitionState {
+    final String metaKey;
+    final Positions start;
+    final Map<String, List<OffsetRange>> ranges = new HashMap<>();
+    final long deadLetterFrom;
+    Positions written;
+    Positions pending;
+    boolean dirty;
+
+    PartitionState(String metaKey, Positions start) {
+      this.metaKey = metaKey;
+      this.start = start;
+      // Any stored position past a bad record implies it was dead-lettered (flushed before writing).
+      this.deadLetterFrom = Math.max(start.onlineNext(), start.offlineNext());
+      this.written = start;
+    }
+
+    boolean inCommittedRange(String view, long offset) {
+      List<OffsetRange> rs = ranges.get(view);
+      if (rs == null) {
+        return false;
+      }
+      int lo = 0;
+      int hi = rs.size() - 1;
+      while (lo <= hi) {
+        int mid = (lo + hi) >>> 1;
+        OffsetRange r = rs.get(mid);
+        if (offset < r.firstOffset()) {
+          hi = mid - 1;
+        } else if (offset > r.lastOffset()) {
+          lo = mid + 1;
+        } else {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /** Buffered offline events of one view. */
+  private static final class Buffer {
+    final List<FeatureEvent> events = new ArrayList<>();
+    final Map<TopicPartition, Long> minOffset = new HashMap<>();
+    long firstAddedMillis;
+
+    void add(FeatureEvent e, TopicPartition tp, long nowMillis) {
+      if (events.isEmpty()) {
+        firstAddedMillis = nowMillis;
+      }
+      events.add(e);
+      minOffset.merge(tp, e.offset(), Math::min);
+    }
+
+    void removePartitions(Collection<TopicPartition> tps) {
+      Set<Integer> parts = new HashSet<>();
+      for (TopicPartition tp : tps) {
+        if (minOffset.remove(tp) != null) {
+          parts.add(tp.partition());
+        }
+      }
+      if (!parts.isEmpty()) {
+        events.removeIf(e -> parts.contains(e.partition()));
+      }
+    }
+  }
+}

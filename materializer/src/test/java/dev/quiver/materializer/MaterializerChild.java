@@ -1,0 +1,83 @@
+package dev.quiver.materializer;
+
+import dev.quiver.materializer.internal.Positions;
+import dev.quiver.offline.OfflineStore;
+import dev.quiver.online.OnlineStore;
+import dev.quiver.registry.RegistrySnapshot;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * A materializer in a JVM of its own, for the crash test: {@code bootstrap group onlineDir
+ * offlineDir view partitions drain}. With {@code drain=true} it exits 0 once its stores' positions
+ * reach the end of every partition (after a clean shutdown); otherwise it runs until killed.
+ */
+public final class MaterializerChild {
+  private MaterializerChild() {}
+
+  public static void main(String[] args) throws Exception {
+    String bootstrap = args[0];
+    String group = args[1];
+    Path onlineDir = Path.of(args[2]);
+    Path offlineDir = Path.of(args[3]);
+    String view = args[4];
+    int partitions = Integer.parseInt(args[5]);
+    boolean drain = Boolean.parseBoolean(args[6]);
+    RegistrySnapshot registry = Fixtures.apply(RegistrySnapshot.empty(), Fixtures.defs(view));
+    try (OnlineStore online = OnlineStore.open(onlineDir, registry);
+         OfflineStore offline = OfflineStore.open(offlineDir, registry)) {
+      Materializer m = Materializer.create(MaterializerConfig.builder()
+          .withBootstrapServers(bootstrap)
+          .withGroupId(group)
+          .withRegistry(registry)
+          .withOnlineSink(online)
+          .withOfflineSink(offline)
+          .withFlushSize(3_000)
+          .withFlushAge(Duration.ofMillis(400))
+          .withConsumerProperty("group.instance.id", "child")
+          .withConsumerProperty("session.timeout.ms", "10000")
+          .build()).start();
+      if (!drain) {
+        Runtime.getRuntime().addShutdownHook(new Thread(m::shutdown));
+        while (m.isRunning()) {
+          Thread.sleep(200);
+        }
+        System.exit(m.failure().isPresent() ? 3 : 0);
+      }
+      Properties p = new Properties();
+      p.put("bootstrap.servers", bootstrap);
+      try (Admin admin = Admin.create(p)) {
+        String topic = Fixtures.topic(view);
+        Map<TopicPartition, OffsetSpec> req = new java.util.HashMap<>();
+        for (int i = 0; i < partitions; i++) {
+          req.put(new TopicPartition(topic, i), OffsetSpec.latest());
+        }
+        var ends = admin.listOffsets(req).all().get();
+        while (m.isRunning()) {
+          List<String> behind = new ArrayList<>();
+          for (var e : ends.entrySet()) {
+            String key = Positions.metaKey(group, topic, e.getKey().partition());
+            Positions pos = online.readMeta(key).map(b -> Positions.decode(key, b)).orElse(Positions.START);
+            if (pos.onlineNext() < e.getValue().offset() || pos.offlineNext() < e.getValue().offset()) {
+              behind.add(e.getKey() + " at " + pos + " of " + e.getValue().offset());
+            }
+          }
+          if (behind.isEmpty()) {
+            break;
+          }
+          Thread.sleep(200);
+        }
+      }
+      m.shutdown();
+      System.out.println("drained; failure=" + m.failure());
+      System.exit(m.failure().isPresent() ? 3 : 0);
+    }
+  }
+}

@@ -1,0 +1,345 @@
+package dev.quiver.materializer;
+
+import static dev.quiver.materializer.Fixtures.apply;
+import static dev.quiver.materializer.Fixtures.created;
+import static dev.quiver.materializer.Fixtures.defs;
+import static dev.quiver.materializer.Fixtures.expected;
+import static dev.quiver.materializer.Fixtures.offlineRowCount;
+import static dev.quiver.materializer.Fixtures.offlineRows;
+import static dev.quiver.materializer.Fixtures.row;
+import static dev.quiver.materializer.Fixtures.rowsOf;
+import static dev.quiver.materializer.Fixtures.topic;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.quiver.offline.OfflineStore;
+import dev.quiver.online.OnlineStore;
+import dev.quiver.registry.FeatureEvent;
+import dev.quiver.registry.FeatureViewVersion;
+import dev.quiver.registry.RegistrySnapshot;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The materializer end to end against a real broker and the real stores; run by {@link
+ * MaterializerEndToEndTest} (in-process broker) and {@link MaterializerContainerTest} (Docker).
+ */
+abstract class MaterializerEndToEndContract {
+  @TempDir
+  Path dir;
+
+  private final List<AutoCloseable> closeLater = new ArrayList<>();
+
+  abstract String bootstrapServers();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = closeLater.size() - 1; i >= 0; i--) {
+      closeLater.get(i).close();
+    }
+    closeLater.clear();
+  }
+
+  private <T extends AutoCloseable> T closing(T t) {
+    closeLater.add(t);
+    return t;
+  }
+
+  void createTopic(String topic, int partitions) throws Exception {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    try (Admin admin = Admin.create(p)) {
+      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+    }
+  }
+
+  Materializer start(String group, AtomicReference<RegistrySnapshot> registry, OnlineStore online,
+                     OfflineStore offline, String dlq, SimpleMeterRegistry meters) {
+    MaterializerConfig config = MaterializerConfig.builder()
+        .withBootstrapServers(bootstrapServers())
+        .withGroupId(group)
+        .withRegistry(registry::get)
+        .withOnlineSink(online)
+        .withOfflineSink(offline)
+        .withOnRegistryChange(online::useRegistry)
+        .withFlushSize(2_000)
+        .withFlushAge(Duration.ofMillis(300))
+        .withDeadLetterTopic(dlq)
+        .withMeterRegistry(meters)
+        .withConsumerProperty("session.timeout.ms", "10000")
+        .build();
+    return closing(Materializer.create(config).start());
+  }
+
+  FeatureProducer producer(AtomicReference<RegistrySnapshot> registry) {
+    return closing(FeatureProducer.builder().withBootstrapServers(bootstrapServers()).withRegistry(registry::get).build());
+  }
+
+  /** Sends rows [from, to) with the version's schema and returns the events they should become. */
+  List<FeatureEvent> send(FeatureProducer p, FeatureViewVersion writer, FeatureViewVersion current, long from, long to,
+                          int drivers) {
+    List<CompletableFuture<FeatureEvent>> fs = new ArrayList<>();
+    for (long i = from; i < to; i++) {
+      Map<String, Object> r = row(i, drivers);
+      if (writer.feature("acc_rate").isPresent()) {
+        r.put("acc_rate", i / 2.0);
+      }
+      Instant c = created(i);
+      fs.add(p.send(writer, r, c).thenApply(s -> expected(writer.view(), current, r, c, s.partition(), s.offset())));
+    }
+    return fs.stream().map(CompletableFuture::join).toList();
+  }
+
+  @Test
+  void shouldStoreEveryProducedEventInBothStores() throws Exception {
+    String view = "e2e_basic";
+    createTopic(topic(view), 3);
+    AtomicReference<RegistrySnapshot> reg = new AtomicReference<>(apply(RegistrySnapshot.empty(), defs(view)));
+    OnlineStore online = closing(OnlineStore.open(dir.resolve("online"), reg.get()));
+    OfflineStore offline = closing(OfflineStore.open(dir.resolve("offline"), reg::get));
+    FeatureViewVersion v1 = reg.get().currentVersion(view);
+    List<FeatureEvent> sent = send(producer(reg), v1, v1, 0, 5_000, 200);
+
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    Materializer m = start("g-basic", reg, online, offline, "dlq-basic", meters);
+    await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(offline, view) >= sent.size());
+    m.shutdown();
+
+    assertThat(offlineRows(offline, view)).containsExactlyInAnyOrderElementsOf(rowsOf(sent, 1));
+    Fixtures.assertOnlineHoldsLatest(online, view, sent);
+    assertThat(meters.get("quiver.materializer.records").tag("view", view).counter().count()).isEqualTo(5_000);
+    assertThat(meters.get("quiver.materializer.freshness").tag("view", view).gauge().value()).isPositive();
+    assertThat(m.deadLetterCount()).isZero();
+    assertThat(m.failure()).isEmpty();
+  }
+
+  @Test
+  void shouldSendEveryKindOfBadRecordToTheDeadLetterTopicAndKeepGoing() throws Exception {
+    String view = "e2e_dlq";
+    String dlq = "dlq-e2e";
+    createTopic(topic(view), 1);
+    AtomicReference<RegistrySnapshot> reg = new AtomicReference<>(apply(RegistrySnapshot.empty(), defs(view)));
+    OnlineStore online = closing(OnlineStore.open(dir.resolve("online"), reg.get()));
+    OfflineStore offline = closing(OfflineStore.open(dir.resolve("offline"), reg::get));
+    FeatureViewVersion v1 = reg.get().currentVersion(view);
+    EventEncoder enc = EventEncoder.of(v1);
+    Map<String, Object> good = row(1, 10);
+    byte[] key = enc.key(good);
+    byte[] value = enc.value(good);
+
+    byte[] unknownFp = value.clone();
+    ByteBuffer.wrap(unknownFp, 2, 8).order(ByteOrder.LITTLE_ENDIAN).putLong(0x1234_5678_9ABC_DEF0L);
+    byte[] trailing = Arrays.copyOf(value, value.length + 1);
+    byte[] truncated = Arrays.copyOf(value, value.length - 3);
+    Map<String, Object> old = row(2, 10);
+    old.put("event_timestamp", Instant.parse("1969-12-31T23:00:00Z"));
+    Map<String, Object> future = row(3, 10);
+    future.put("event_timestamp", Instant.now().plus(Duration.ofDays(2)));
+    Map<String, Object> other = row(4, 10);
+
+    record Bad(byte[] key, byte[] value, String header, byte[] headerValue, DeadLetters.Reason reason) {}
+    List<Bad> bad = List.of(
+        new Bad(key, "not avro".getBytes(StandardCharsets.UTF_8), null, null, DeadLetters.Reason.NOT_DECODABLE),
+        new Bad(key, truncated, null, null, DeadLetters.Reason.NOT_DECODABLE),
+        new Bad(key, unknownFp, null, null, DeadLetters.Reason.UNKNOWN_FINGERPRINT),
+        new Bad(key, trailing, null, null, DeadLetters.Reason.SCHEMA_VIOLATION),
+        new Bad(key, value, EventEncoder.CREATED_TS_HEADER, new byte[0], DeadLetters.Reason.MISSING_TIMESTAMP),
+        new Bad(enc.key(old), enc.value(old), null, null, DeadLetters.Reason.TIMESTAMP_OUT_OF_RANGE),
+        new Bad(enc.key(future), enc.value(future), null, null, DeadLetters.Reason.TIMESTAMP_OUT_OF_RANGE),
+        new Bad(enc.key(other), value, null, null, DeadLetters.Reason.KEY_MISMATCH),
+        new Bad(null, value, null, null, DeadLetters.Reason.KEY_MISMATCH));
+
+    Map<Long, DeadLetters.Reason> expectedByOffset = new HashMap<>();
+    List<FeatureEvent> goodEvents = new ArrayList<>();
+    Properties pp = new Properties();
+    pp.put("bootstrap.servers", bootstrapServers());
+    try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (int i = 0; i < bad.size(); i++) {
+        Bad b = bad.get(i);
+        ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(topic(view), 0, b.key(), b.value());
+        rec.headers().add("trace", ("t" + i).getBytes(StandardCharsets.UTF_8));
+        if (b.header() != null) {
+          rec.headers().add(b.header(), b.headerValue());
+        }
+        expectedByOffset.put(raw.send(rec).get().offset(), b.reason());
+        Map<String, Object> r = row(100 + i, 10);
+        long off = raw.send(new ProducerRecord<>(topic(view), 0, enc.key(r), enc.value(r))).get().offset();
+        goodEvents.add(expected(view, v1, r, null, 0, off));
+      }
+    }
+
+    Materializer m = start("g-dlq", reg, online, offline, dlq, new SimpleMeterRegistry());
+    List<ConsumerRecord<byte[], byte[]>> letters = readAll(dlq, bad.size());
+    await().atMost(Duration.ofSeconds(30)).until(() -> offlineRowCount(offline, view) >= goodEvents.size());
+    m.shutdown();
+
+    assertThat(letters).hasSize(bad.size());
+    assertThat(m.deadLetterCount()).isEqualTo(bad.size());
+    for (ConsumerRecord<byte[], byte[]> l : letters) {
+      long offset = Long.parseLong(header(l, DeadLetters.SOURCE_OFFSET));
+      assertThat(header(l, DeadLetters.ERROR_CLASS)).as("error class of offset %d", offset)
+          .isEqualTo(expectedByOffset.get(offset).name());
+      assertThat(header(l, DeadLetters.ERROR_MESSAGE)).startsWith("Cannot ");
+      assertThat(header(l, DeadLetters.SOURCE_TOPIC)).isEqualTo(topic(view));
+      assertThat(header(l, DeadLetters.SOURCE_PARTITION)).isEqualTo("0");
+      assertThat(header(l, "trace")).startsWith("t");
+    }
+    assertThat(letters.stream().map(l -> Long.parseLong(header(l, DeadLetters.SOURCE_OFFSET))).toList())
+        .containsExactlyInAnyOrderElementsOf(expectedByOffset.keySet());
+    assertThat(offlineRows(offline, view)).containsExactlyInAnyOrderElementsOf(rowsOf(goodEvents, 1));
+  }
+
+  @Test
+  void shouldStoreInterleavedV1AndV2EventsUnderTheCurrentVersion() throws Exception {
+    String view = "e2e_versions";
+    createTopic(topic(view), 3);
+    RegistrySnapshot s1 = apply(RegistrySnapshot.empty(), defs(view));
+    RegistrySnapshot s2 = apply(s1, Fixtures.withAccRate(s1.definitions(), view));
+    FeatureViewVersion v1 = s2.version(view, 1);
+    FeatureViewVersion v2 = s2.version(view, 2);
+    assertThat(v1.fingerprint()).isNotEqualTo(v2.fingerprint());
+    AtomicReference<RegistrySnapshot> reg = new AtomicReference<>(s2);
+    OnlineStore online = closing(OnlineStore.open(dir.resolve("online"), s2));
+    OfflineStore offline = closing(OfflineStore.open(dir.resolve("offline"), reg::get));
+    FeatureProducer p = producer(reg);
+    List<FeatureEvent> sent = new ArrayList<>();
+    for (int chunk = 0; chunk < 10; chunk++) {
+      sent.addAll(send(p, chunk % 2 == 0 ? v1 : v2, v2, chunk * 300L, chunk * 300L + 300, 50));
+    }
+
+    Materializer m = start("g-versions", reg, online, offline, "dlq-versions", new SimpleMeterRegistry());
+    await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(offline, view) >= sent.size());
+    m.shutdown();
+
+    assertThat(m.deadLetterCount()).isZero();
+    assertThat(offlineRows(offline, view)).containsExactlyInAnyOrderElementsOf(rowsOf(sent, 1));
+    assertThat(offline.committedFiles(view)).allSatisfy(f -> assertThat(f.schemaVersion()).isEqualTo(2));
+    Fixtures.assertOnlineHoldsLatest(online, view, sent);
+    // v1 events carry no acc_rate: they resolve to null, v2 events keep theirs.
+    var latest = Fixtures.latest(sent);
+    var got = online.get(List.of(view + ":acc_rate"), Map.of("driver_id", new ArrayList<>(latest.keySet())),
+        Fixtures.BASE.plusSeconds(86_400));
+    int i = 0;
+    for (Long id : latest.keySet()) {
+      assertThat(got.value(i++, 0).value()).isEqualTo(latest.get(id).values().get(3));
+    }
+  }
+
+  @Test
+  void shouldStartMaterializingAViewAppliedWhileRunning() throws Exception {
+    String first = "e2e_first";
+    String later = "e2e_later";
+    createTopic(topic(first), 2);
+    createTopic(topic(later), 2);
+    AtomicReference<RegistrySnapshot> reg = new AtomicReference<>(apply(RegistrySnapshot.empty(), defs(first)));
+    OnlineStore online = closing(OnlineStore.open(dir.resolve("online"), reg.get()));
+    OfflineStore offline = closing(OfflineStore.open(dir.resolve("offline"), reg::get));
+    FeatureProducer p = producer(reg);
+    List<FeatureEvent> a = send(p, reg.get().currentVersion(first), reg.get().currentVersion(first), 0, 500, 20);
+    Materializer m = start("g-later", reg, online, offline, "dlq-later", new SimpleMeterRegistry());
+    await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(offline, first) >= a.size());
+
+    reg.set(apply(reg.get(), defs(first, later)));
+    FeatureViewVersion lv = reg.get().currentVersion(later);
+    List<FeatureEvent> b = send(p, lv, lv, 0, 700, 30);
+    await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(offline, later) >= b.size());
+    m.shutdown();
+
+    assertThat(offlineRows(offline, later)).containsExactlyInAnyOrderElementsOf(rowsOf(b, 1));
+    assertThat(offlineRows(offline, first)).containsExactlyInAnyOrderElementsOf(rowsOf(a, 1));
+    Fixtures.assertOnlineHoldsLatest(online, later, b);
+    Fixtures.assertOnlineHoldsLatest(online, first, a);
+  }
+
+  @Test
+  void shouldOwnEveryPartitionOnceAndLoseOrDoubleNothingWhenASecondMaterializerJoinsAndTheFirstLeaves()
+      throws Exception {
+    String view = "e2e_group";
+    createTopic(topic(view), 6);
+    AtomicReference<RegistrySnapshot> reg = new AtomicReference<>(apply(RegistrySnapshot.empty(), defs(view)));
+    OnlineStore online = closing(OnlineStore.open(dir.resolve("online"), reg.get()));
+    OfflineStore offline = closing(OfflineStore.open(dir.resolve("offline"), reg::get));
+    FeatureProducer p = producer(reg);
+    FeatureViewVersion v1 = reg.get().currentVersion(view);
+    List<FeatureEvent> sent = new ArrayList<>(send(p, v1, v1, 0, 3_000, 300));
+
+    Materializer m1 = start("g-group", reg, online, offline, "dlq-group", new SimpleMeterRegistry());
+    await().atMost(Duration.ofSeconds(30)).until(() -> m1.assignment().size() == 6);
+    sent.addAll(send(p, v1, v1, 3_000, 6_000, 300));
+    Materializer m2 = start("g-group", reg, online, offline, "dlq-group", new SimpleMeterRegistry());
+    for (long from = 6_000; from < 12_000; from += 1_000) {
+      sent.addAll(send(p, v1, v1, from, from + 1_000, 300));
+      Thread.sleep(100);
+    }
+    await().atMost(Duration.ofSeconds(60)).until(() -> m1.assignment().size() + m2.assignment().size() == 6
+        && !m2.assignment().isEmpty() && !m1.assignment().isEmpty());
+    Set<TopicPartition> both = new HashSet<>(m1.assignment());
+    both.retainAll(m2.assignment());
+    assertThat(both).as("partitions owned by both").isEmpty();
+
+    m1.shutdown();
+    sent.addAll(send(p, v1, v1, 12_000, 15_000, 300));
+    await().atMost(Duration.ofSeconds(60)).until(() -> m2.assignment().size() == 6);
+    await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(offline, view) >= sent.size());
+    m2.shutdown();
+
+    List<String> rows = offlineRows(offline, view);
+    assertThat(rows).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(rowsOf(sent, 1));
+    Fixtures.assertOnlineHoldsLatest(online, view, sent);
+  }
+
+  List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", bootstrapServers());
+    p.put("group.id", "reader-" + topic);
+    p.put("auto.offset.reset", "earliest");
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      c.subscribe(List.of(topic));
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (out.size() < expected && System.currentTimeMillis() < deadline) {
+        c.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+      // Anything beyond the expected count would be a duplicate: look a little longer.
+      long extra = System.currentTimeMillis() + 1_000;
+      while (System.currentTimeMillis() < extra) {
+        c.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+    }
+    return out;
+  }
+
+  static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+    Header h = r.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+}

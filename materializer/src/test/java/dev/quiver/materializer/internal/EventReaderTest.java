@@ -1,0 +1,172 @@
+package dev.quiver.materializer.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.quiver.materializer.DeadLetters.Reason;
+import dev.quiver.materializer.EventEncoder;
+import dev.quiver.registry.Definitions;
+import dev.quiver.registry.Entity;
+import dev.quiver.registry.FeatureEvent;
+import dev.quiver.registry.FeatureView;
+import dev.quiver.registry.FeatureViewVersion;
+import dev.quiver.registry.RegistrySnapshot;
+import dev.quiver.registry.Source;
+import dev.quiver.registry.Timestamps;
+import dev.quiver.registry.UserInputException;
+import dev.quiver.registry.ValueType;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EventReaderTest {
+  static final Instant T = Instant.parse("2026-01-05T10:00:00Z");
+  static final long NOW = Timestamps.toMicros(T.plusSeconds(3600));
+
+  static Definitions defs(boolean v2) {
+    FeatureView.Builder v = FeatureView.builder("rides").withEntity("driver").withSource("s")
+        .withFeature("trips", ValueType.INT64).withFeature("tags", ValueType.STRING_LIST);
+    if (v2) {
+      v.withFeature("rating", ValueType.FLOAT64);
+    }
+    return Definitions.builder().withEntity(Entity.builder("driver").withJoinKey("driver_id", ValueType.INT64).build())
+        .withSource(Source.kafka("s", null)).withView(v.build()).build();
+  }
+
+  static final RegistrySnapshot S1 = RegistrySnapshot.empty().withDefinitions(defs(false), T, "v1");
+  static final RegistrySnapshot S2 = S1.withDefinitions(defs(true), T, "v2");
+
+  static Map<String, Object> row(long id) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("driver_id", id);
+    r.put("event_timestamp", T);
+    r.put("trips", 7L);
+    r.put("tags", List.of("a", "b"));
+    return r;
+  }
+
+  @Test
+  void shouldWriteSingleObjectEncodingWithTheLittleEndianFingerprint() {
+    FeatureViewVersion v1 = S1.currentVersion("rides");
+    byte[] value = EventEncoder.of(v1).value(row(5));
+    assertThat(value[0]).isEqualTo((byte) 0xC3);
+    assertThat(value[1]).isEqualTo((byte) 0x01);
+    assertThat(ByteBuffer.wrap(value, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong()).isEqualTo(v1.fingerprint());
+    // Body: driver_id 5 (zigzag 0x0A), event micros, union 1 + trips 7 (0x0E), union 1 + array of 2 strings.
+    String body = HexFormat.of().formatHex(value, 10, value.length);
+    assertThat(body).startsWith("0a").endsWith("020e0204026102620" + "0");
+    assertThat(EventEncoder.createdHeader(Timestamps.fromMicros(0x0102030405060708L)))
+        .containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+  }
+
+  @Test
+  void shouldDecodeAnOlderVersionIntoTheCurrentOne() throws Exception {
+    FeatureViewVersion v1 = S2.version("rides", 1);
+    EventEncoder enc = EventEncoder.of(v1);
+    FeatureEvent e = new EventReader(S2, 60_000_000L).read(enc.key(row(5)), enc.value(row(5)), null, 1_000L, 2, 40, NOW);
+    assertThat(e.view()).isEqualTo("rides");
+    assertThat(e.schemaVersion()).isEqualTo(2);
+    assertThat(e.keys()).containsExactly(5L);
+    assertThat(e.eventMicros()).isEqualTo(Timestamps.toMicros(T));
+    assertThat(e.createdMicros()).isEqualTo(1_000_000L);
+    assertThat(e.values()).containsExactly(7L, List.of("a", "b"), null);
+    assertThat(e.partition()).isEqualTo(2);
+    assertThat(e.offset()).isEqualTo(40);
+  }
+
+  @Test
+  void shouldTakeTheCreatedTimeFromTheHeaderWhenPresent() throws Exception {
+    EventEncoder enc = EventEncoder.of(S1.currentVersion("rides"));
+    FeatureEvent e = new EventReader(S1, 0).read(enc.key(row(5)), enc.value(row(5)),
+        EventEncoder.createdHeader(T.plusSeconds(1)), 1_000L, 0, 0, NOW);
+    assertThat(e.createdMicros()).isEqualTo(Timestamps.toMicros(T.plusSeconds(1)));
+  }
+
+  @Test
+  void shouldClassifyEveryKindOfBadRecord() {
+    EventEncoder enc = EventEncoder.of(S1.currentVersion("rides"));
+    byte[] key = enc.key(row(5));
+    byte[] value = enc.value(row(5));
+    EventReader reader = new EventReader(S1, 60_000_000L);
+    byte[] unknown = value.clone();
+    unknown[5] ^= 0x55;
+    byte[] badUnion = value.clone();
+    badUnion[badUnion.length - 9] = 0x09; // the trips union index
+    Map<String, Object> future = row(5);
+    future.put("event_timestamp", T.plusSeconds(3600 + 120));
+    Map<String, Object> before1970 = row(5);
+    before1970.put("event_timestamp", Instant.parse("1969-07-20T20:17:00Z"));
+
+    assertReason(reader, key, null, null, Reason.NOT_DECODABLE, "no value");
+    assertReason(reader, key, new byte[] {(byte) 0xC3, 1, 0}, null, Reason.NOT_DECODABLE, "shorter");
+    assertReason(reader, key, "{\"json\":1}".getBytes(), null, Reason.NOT_DECODABLE, "not the single-object marker");
+    assertReason(reader, key, Arrays.copyOf(value, value.length - 2), null, Reason.NOT_DECODABLE, "truncated");
+    assertReason(reader, key, unknown, null, Reason.UNKNOWN_FINGERPRINT, "not a registered version");
+    assertReason(reader, key, Arrays.copyOf(value, value.length + 2), null, Reason.SCHEMA_VIOLATION, "trailing bytes");
+    assertReason(reader, key, badUnion, null, Reason.SCHEMA_VIOLATION, "does not match its schema");
+    assertReason(reader, key, value, new byte[0], Reason.MISSING_TIMESTAMP, "present but empty");
+    assertReason(reader, key, value, new byte[3], Reason.SCHEMA_VIOLATION, "expected 8");
+    assertReason(reader, key, enc.value(future), null, Reason.TIMESTAMP_OUT_OF_RANGE, "in the future");
+    assertReason(reader, key, enc.value(before1970), null, Reason.TIMESTAMP_OUT_OF_RANGE, "before 1970");
+    assertReason(reader, enc.key(row(6)), value, null, Reason.KEY_MISMATCH, "not the entity key");
+    assertReason(reader, null, value, null, Reason.KEY_MISMATCH, "no key");
+  }
+
+  @Test
+  void shouldRejectACorruptLengthWithoutAllocatingIt() {
+    EventEncoder enc = EventEncoder.of(S1.currentVersion("rides"));
+    byte[] value = enc.value(row(5));
+    // Replace the tags array block count (after union index 0x02) with a huge varint.
+    byte[] corrupt = Arrays.copyOf(value, value.length + 4);
+    int at = value.length - 6; // the array block count 0x04
+    assertThat(value[at]).isEqualTo((byte) 0x04);
+    byte[] huge = {(byte) 0x80, (byte) 0x94, (byte) 0xEB, (byte) 0xDC, 0x03}; // 500 million items
+    System.arraycopy(huge, 0, corrupt, at, huge.length);
+    System.arraycopy(value, at + 1, corrupt, at + huge.length, value.length - at - 1);
+    assertReason(new EventReader(S1, 0), enc.key(row(5)), corrupt, null, Reason.NOT_DECODABLE, "truncated");
+  }
+
+  @Test
+  void shouldRejectRowsThatDoNotFitTheViewWithMessagesNamingTheColumn() {
+    EventEncoder enc = EventEncoder.of(S1.currentVersion("rides"));
+    Map<String, Object> unknown = row(5);
+    unknown.put("speed", 3);
+    assertThatThrownBy(() -> enc.value(unknown)).isInstanceOf(UserInputException.class)
+        .hasMessageContaining("Cannot encode event of feature view rides@v1: unknown column speed");
+    Map<String, Object> noTs = row(5);
+    noTs.remove("event_timestamp");
+    assertThatThrownBy(() -> enc.value(noTs)).hasMessageContaining("event_timestamp is missing");
+    Map<String, Object> badType = row(5);
+    badType.put("trips", "many");
+    assertThatThrownBy(() -> enc.value(badType)).hasMessageContaining("column trips");
+    Map<String, Object> noKey = row(5);
+    noKey.remove("driver_id");
+    assertThatThrownBy(() -> enc.key(noKey)).hasMessageContaining("driver_id");
+  }
+
+  @Test
+  void shouldEncodePositionsInTheDocumentedLayout() {
+    Positions p = new Positions(0x0102L, 0x0304L);
+    assertThat(HexFormat.of().formatHex(p.encode())).isEqualTo("01" + "0000000000000102" + "0000000000000304");
+    assertThat(Positions.decode("k", p.encode())).isEqualTo(p);
+    assertThat(p.resumeAt()).isEqualTo(0x0102L);
+    assertThatThrownBy(() -> Positions.decode("k", new byte[] {2, 0})).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("Cannot read materializer position k");
+    assertThat(Positions.metaKey("g", "quiver.v", 3)).isEqualTo("quiver.materializer/g/quiver.v/3");
+  }
+
+  private static void assertReason(EventReader reader, byte[] key, byte[] value, byte[] created, Reason reason,
+                                   String messagePart) {
+    assertThatThrownBy(() -> reader.read(key, value, created, 1_000L, 0, 0, NOW))
+        .isInstanceOfSatisfying(BadRecordException.class, e -> {
+          assertThat(e.reason()).as(e.getMessage()).isEqualTo(reason);
+          assertThat(e.getMessage()).startsWith("Cannot ").contains(messagePart);
+        });
+  }
+}

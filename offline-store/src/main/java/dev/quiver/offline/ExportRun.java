@@ -1,0 +1,992 @@
+package dev.quiver.offline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quiver.offline.internal.ArrowOut;
+import dev.quiver.offline.internal.Column;
+import dev.quiver.offline.internal.Csv;
+import dev.quiver.offline.internal.History;
+import dev.quiver.offline.internal.KeyDict;
+import dev.quiver.offline.internal.ParquetIo;
+import dev.quiver.offline.internal.PitJoin;
+import dev.quiver.offline.internal.Table;
+import dev.quiver.registry.Feature;
+import dev.quiver.registry.FeatureEvent;
+import dev.quiver.registry.FeatureView;
+import dev.quiver.registry.FeatureViewVersion;
+import dev.quiver.registry.JoinKey;
+import dev.quiver.registry.RegistrySnapshot;
+import dev.quiver.registry.ResolvedFeature;
+import dev.quiver.registry.Source;
+import dev.quiver.registry.Timestamps;
+import dev.quiver.registry.UserInputException;
+import dev.quiver.registry.ValueType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Type;
+
+/** One run of a {@link TrainingSetExport}; see there for the semantics. */
+final class ExportRun {
+  static final String MANIFEST_FORMAT = "quiver-export-manifest";
+  static final int MANIFEST_FORMAT_VERSION = 1;
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  static final String EVENT_TS = "event_timestamp";
+  static final String CREATED_TS = "created_timestamp";
+
+  /** An input file of a view: a store file (schemaVersion &gt; 0) or a Parquet source file (index = position). */
+  record InputFile(String view, Path path, int schemaVersion, int index, long rows) {}
+
+  private static final class ViewPlan {
+    String name;
+    FeatureView def;
+    FeatureViewVersion ver;
+    List<JoinKey> keys;
+    long ttlMicros;
+    final List<ResolvedFeature> feats = new ArrayList<>();
+    final List<String> outNames = new ArrayList<>();
+    Source source;
+    boolean fromSource;
+    List<InputFile> inputs;
+  }
+
+  private final TrainingSetExport x;
+  private final String spineName;
+  private final long startNanos = System.nanoTime();
+  private ProgressBar bar;
+  private long stepsDone;
+  private long stepsTotal;
+
+  ExportRun(TrainingSetExport x) {
+    this.x = x;
+    this.spineName = x.spinePath == null ? "(spine given in Java)" : x.spinePath.toString();
+  }
+
+  // ------------------------------------------------------------------ run
+
+  ExportResult run() {
+    try {
+      return doRun();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot export training set to " + x.output + ": " + e.getMessage(), e);
+    } finally {
+      if (bar != null) {
+        bar.close();
+      }
+    }
+  }
+
+  private ExportResult doRun() throws IOException {
+    List<ViewPlan> plans = plan();
+    stepsTotal = 2L + plans.size();
+    step("read spine", 0, 1);
+    Table spine = loadSpine(plans);
+    for (ViewPlan p : plans) {
+      for (int i = 0; i < p.outNames.size(); i++) {
+        if (spine.has(p.outNames.get(i))) {
+          throw new UserInputException("Cannot export features: output column " + p.outNames.get(i) + " of "
+              + p.name + "@v" + p.ver.version() + ":" + p.feats.get(i).feature().name()
+              + " collides with the spine column of that name in " + spineName + " (use full feature names)");
+        }
+      }
+    }
+    int n = spine.rows();
+    long[] sTs = spineTimes(spine);
+    long minT = Long.MAX_VALUE;
+    long maxT = Long.MIN_VALUE;
+    for (long t : sTs) {
+      minT = Math.min(minT, t);
+      maxT = Math.max(maxT, t);
+    }
+    for (ViewPlan p : plans) {
+      if (p.inputs == null) {
+        p.inputs = listInputs(p, minT, maxT);
+      }
+      stepsTotal += p.inputs.size();
+    }
+    step("read spine", 1, 1);
+
+    Table out = new Table();
+    for (Column c : spine.columns()) {
+      out.add(c);
+    }
+    Map<String, int[]> keyIdCache = new HashMap<>();
+    Map<String, KeyDict> dictCache = new HashMap<>();
+    for (ViewPlan p : plans) {
+      String cacheKey = p.keys.stream().map(JoinKey::name).toList().toString();
+      KeyDict dict = dictCache.get(cacheKey);
+      int[] sKey = keyIdCache.get(cacheKey);
+      if (dict == null) {
+        dict = new KeyDict(p.keys.stream().map(JoinKey::type).toList());
+        Column[] kc = p.keys.stream().map(k -> spine.column(k.name())).toArray(Column[]::new);
+        sKey = dict.assign(kc, n);
+        dictCache.put(cacheKey, dict);
+        keyIdCache.put(cacheKey, sKey);
+      }
+      List<Column> featCols = joinView(p, dict, sKey, sTs, n, minT, maxT);
+      out.addAll(featCols);
+      step("join " + p.name, 1, 1);
+    }
+    out.setRows(n);
+
+    step("write output", 0, 1);
+    Path outFile = x.output.toAbsolutePath();
+    if (outFile.getParent() != null) {
+      Files.createDirectories(outFile.getParent());
+    }
+    Path tmp = outFile.resolveSibling("." + outFile.getFileName() + "." + UUID.randomUUID() + ".tmp");
+    try {
+      switch (x.format) {
+        case PARQUET -> ParquetIo.write(tmp, out);
+        case ARROW -> ArrowOut.write(tmp, out);
+        case CSV -> {
+          try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            Csv.write(w, out);
+          }
+        }
+        default -> throw new IllegalStateException();
+      }
+      OfflineStore.fsync(tmp);
+      Files.move(tmp, outFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    String sha = sha256(outFile);
+    step("write output", 1, 1);
+    List<String> names = out.columns().stream().map(c -> c.name).toList();
+    Path manifest = null;
+    if (x.writeManifest) {
+      manifest = outFile.resolveSibling(outFile.getFileName() + ".manifest.json");
+      writeManifest(manifest, plans, outFile, sha, n);
+    }
+    return new ExportResult(outFile, manifest, n, sha, names);
+  }
+
+  private void step(String stage, long done, long total) {
+    x.progress.onProgress(stage, done, total);
+    if (done == total) {
+      stepsDone++;
+    }
+    if (x.progressBar && bar == null && System.console() != null
+        && System.nanoTime() - startNanos > 1_000_000_000L) {
+      bar = new ProgressBarBuilder().setTaskName("export").setInitialMax(stepsTotal).build();
+    }
+    if (bar != null) {
+      bar.maxHint(stepsTotal);
+      bar.stepTo(stepsDone);
+      bar.setExtraMessage(stage);
+    }
+  }
+
+  // ------------------------------------------------------------------ planning
+
+  private List<ViewPlan> plan() {
+    RegistrySnapshot reg = x.registry;
+    List<ResolvedFeature> resolved = x.service != null ? reg.resolveService(x.service) : reg.resolveRefs(x.features);
+    Map<String, ViewPlan> byView = new LinkedHashMap<>();
+    Map<String, String> usedBy = new HashMap<>();
+    for (ResolvedFeature f : resolved) {
+      ViewPlan p = byView.computeIfAbsent(f.view().name(), v -> {
+        ViewPlan np = new ViewPlan();
+        np.name = v;
+        np.def = f.view();
+        np.ver = f.version();
+        np.keys = f.version().joinKeys();
+        np.ttlMicros = f.view().ttl().getSeconds() * 1_000_000L + f.view().ttl().getNano() / 1000;
+        np.source = reg.source(v);
+        np.fromSource = np.source.kind() == Source.Kind.PARQUET;
+        return np;
+      });
+      if (p.ver.version() != f.version().version()) {
+        throw new UserInputException("Cannot export features of view " + p.name + " at two versions: v"
+            + p.ver.version() + " and v" + f.version().version());
+      }
+      String col = f.columnName(x.fullFeatureNames);
+      String ref = p.name + "@v" + f.version().version() + ":" + f.feature().name();
+      String prev = usedBy.putIfAbsent(col, ref);
+      if (prev != null) {
+        throw new UserInputException("Cannot export features: output column " + col + " would hold both "
+            + prev + " and " + ref + " (use full feature names)");
+      }
+      p.feats.add(f);
+      p.outNames.add(col);
+    }
+    if (x.explicitInputs != null) {
+      for (ViewPlan p : byView.values()) {
+        p.inputs = x.explicitInputs.getOrDefault(p.name, List.of());
+      }
+    }
+    return new ArrayList<>(byView.values());
+  }
+
+  private List<InputFile> listInputs(ViewPlan p, long minT, long maxT) throws IOException {
+    long lo = p.ttlMicros > 0 ? minT - p.ttlMicros : Long.MIN_VALUE;
+    List<InputFile> in = new ArrayList<>();
+    if (p.fromSource) {
+      List<Path> files = glob(p.source.path(), p.source.name(), p.name);
+      for (int i = 0; i < files.size(); i++) {
+        in.add(new InputFile(p.name, files.get(i), 0, i, -1));
+      }
+      return in;
+    }
+    if (x.store == null) {
+      throw new UserInputException("Cannot export view " + p.name + ": its source " + p.source.name()
+          + " is a stream and no offline store was given");
+    }
+    LocalDate loDate = lo == Long.MIN_VALUE ? LocalDate.MIN : OfflineStore.dateOf(lo);
+    LocalDate hiDate = OfflineStore.dateOf(maxT);
+    for (CommittedFile f : x.store.committedFiles(p.name)) {
+      if (f.date().isBefore(loDate) || f.date().isAfter(hiDate) || f.maxEventMicros() < lo || f.minEventMicros() > maxT) {
+        continue;
+      }
+      in.add(new InputFile(p.name, f.path(), f.schemaVersion(), 0, f.rows()));
+    }
+    in.sort((a, b) -> a.path().compareTo(b.path()));
+    return in;
+  }
+
+  private List<Path> glob(String pattern, String sourceName, String view) throws IOException {
+    if (pattern == null || pattern.isBlank()) {
+      throw new UserInputException("Cannot export view " + view + ": source " + sourceName + " has no path");
+    }
+    Path pat = Path.of(pattern);
+    if (!pat.isAbsolute()) {
+      if (x.repoDir == null) {
+        throw new UserInputException("Cannot export view " + view + ": source " + sourceName
+            + " has a relative path " + pattern + " and no repo directory was given");
+      }
+      pat = x.repoDir.toAbsolutePath().resolve(pattern);
+    }
+    // walk from the longest prefix without glob characters
+    Path base = pat.getRoot();
+    for (Path part : pat) {
+      String s = part.toString();
+      if (s.contains("*") || s.contains("?") || s.contains("[") || s.contains("{")) {
+        break;
+      }
+      base = base.resolve(s);
+    }
+    List<Path> out = new ArrayList<>();
+    if (base.equals(pat)) {
+      if (Files.isRegularFile(pat)) {
+        out.add(pat);
+      }
+    } else if (Files.isDirectory(base)) {
+      PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + pat.toString());
+      try (Stream<Path> s = Files.walk(base)) {
+        s.filter(Files::isRegularFile).filter(m::matches).forEach(out::add);
+      }
+    }
+    if (out.isEmpty()) {
+      throw new UserInputException("Cannot export view " + view + ": no file matches the path " + pattern
+          + " of source " + sourceName);
+    }
+    out.sort(null);
+    return out;
+  }
+
+  // ------------------------------------------------------------------ spine
+
+  private Table loadSpine(List<ViewPlan> plans) throws IOException {
+    Map<String, ValueType> keyTypes = new LinkedHashMap<>();
+    Map<String, String> keyView = new HashMap<>();
+    for (ViewPlan p : plans) {
+      for (JoinKey k : p.keys) {
+        ValueType prev = keyTypes.putIfAbsent(k.name(), k.type());
+        keyView.putIfAbsent(k.name(), p.name);
+        if (prev != null && prev != k.type()) {
+          throw new UserInputException("Cannot export features: join key " + k.name() + " is " + prev + " in view "
+              + keyView.get(k.name()) + " but " + k.type() + " in view " + p.name);
+        }
+      }
+    }
+    String ts = x.timestampColumn;
+    Table t;
+    if (x.spine != null) {
+      t = x.spine.table;
+      for (Map.Entry<String, ValueType> e : keyTypes.entrySet()) {
+        Column c = t.column(e.getKey());
+        if (c == null) {
+          throw spineError("missing join-key column " + e.getKey() + " (needed by view " + keyView.get(e.getKey()) + ")", e.getKey());
+        }
+        if (c.type != e.getValue() && !(c.type == ValueType.INT32 && e.getValue() == ValueType.INT64)) {
+          throw spineError("column " + e.getKey() + " is " + c.type + " but the join key is " + e.getValue(), e.getKey());
+        }
+      }
+      if (!t.has(ts)) {
+        throw spineError("missing timestamp column " + ts, ts);
+      }
+      if (t.column(ts).type != ValueType.TIMESTAMP) {
+        throw spineError("timestamp column " + ts + " is " + t.column(ts).type + ", expected TIMESTAMP", ts);
+      }
+      return t;
+    }
+    Path file = x.spinePath;
+    if (!Files.isRegularFile(file)) {
+      throw new ExportInputException("Cannot read spine file " + file + ": no such file", file, null);
+    }
+    boolean csv = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv");
+    if (csv) {
+      Map<String, ValueType> types = new HashMap<>(keyTypes);
+      types.put(ts, ValueType.TIMESTAMP);
+      List<String> header;
+      try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        header = Csv.header(r);
+      }
+      checkSpineColumns(header, keyTypes, keyView);
+      try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        t = Csv.read(r, types);
+      } catch (Csv.CellException e) {
+        throw new ExportInputException("Cannot read spine file " + file + ": " + e.getMessage(), file, e.column, e);
+      }
+      return t;
+    }
+    MessageType schema;
+    try {
+      schema = ParquetIo.schema(file);
+    } catch (IOException | RuntimeException e) {
+      throw new ExportInputException("Cannot read spine file " + file + ": not a readable Parquet file ("
+          + e.getMessage() + ")", file, null, e);
+    }
+    List<String> names = new ArrayList<>();
+    List<ValueType> types = new ArrayList<>();
+    for (Type f : schema.getFields()) {
+      names.add(f.getName());
+    }
+    checkSpineColumns(names, keyTypes, keyView);
+    for (String name : names) {
+      ValueType nat = ParquetIo.naturalType(schema.getType(name));
+      ValueType want = keyTypes.containsKey(name) ? keyTypes.get(name) : name.equals(ts) ? ValueType.TIMESTAMP : nat;
+      if (nat == null) {
+        throw spineError("column " + name + " has an unsupported type " + schema.getType(name).toString().trim(), name);
+      }
+      if (!ParquetIo.readableAs(nat, want)) {
+        throw spineError("column " + name + " is " + nat + " but " + (name.equals(ts) ? "the timestamp column" : "the join key")
+            + " must be " + want, name);
+      }
+      types.add(want);
+    }
+    try {
+      return ParquetIo.read(file, names, types);
+    } catch (ParquetIo.ColumnTypeException e) {
+      throw spineError("column " + e.column + ": " + e.getMessage(), e.column);
+    } catch (IOException | RuntimeException e) {
+      throw new ExportInputException("Cannot read spine file " + file + ": corrupt Parquet (" + e.getMessage() + ")",
+          file, null, e);
+    }
+  }
+
+  private void checkSpineColumns(List<String> columns, Map<String, ValueType> keyTypes, Map<String, String> keyView) {
+    for (String k : keyTypes.keySet()) {
+      if (!columns.contains(k)) {
+        throw spineError("missing join-key column " + k + " (needed by view " + keyView.get(k) + "); it has "
+            + columns, k);
+      }
+    }
+    if (!columns.contains(x.timestampColumn)) {
+      throw spineError("missing timestamp column " + x.timestampColumn + "; it has " + columns, x.timestampColumn);
+    }
+  }
+
+  private ExportInputException spineError(String reason, String column) {
+    return new ExportInputException("Cannot read spine file " + spineName + ": " + reason, x.spinePath, column);
+  }
+
+  private long[] spineTimes(Table spine) {
+    Column c = spine.column(x.timestampColumn);
+    long[] ts = new long[spine.rows()];
+    for (int i = 0; i < ts.length; i++) {
+      if (c.isNull(i)) {
+        throw spineError("column " + x.timestampColumn + " is null in row " + i, x.timestampColumn);
+      }
+      ts[i] = c.getLong(i);
+    }
+    return ts;
+  }
+
+  // ------------------------------------------------------------------ join
+
+  private List<Column> joinView(ViewPlan p, KeyDict dict, int[] sKey, long[] sTs, int n, long minT, long maxT)
+      throws IOException {
+    long lo = p.ttlMicros > 0 ? minT - p.ttlMicros : Long.MIN_VALUE;
+    long asOf = x.asOf == null ? Long.MAX_VALUE : Timestamps.toMicros(x.asOf);
+    List<String> featNames = p.feats.stream().map(f -> f.feature().name()).toList();
+    List<ValueType> featTypes = p.feats.stream().map(f -> f.feature().type()).toList();
+    long rowsEstimate = 0;
+    for (InputFile f : p.inputs) {
+      rowsEstimate += f.rows() >= 0 ? f.rows() : footerRows(f.path());
+    }
+    long perRow = 40;
+    for (ValueType t : featTypes) {
+      perRow += Column.bytesPerRow(t) * 2;
+    }
+    long estimate = rowsEstimate * perRow + (long) n * 24;
+    int parts = 1;
+    if (estimate > x.memoryBudget) {
+      parts = (int) Math.min(4096, Math.max(2, (estimate * 2 + x.memoryBudget - 1) / x.memoryBudget));
+    }
+    List<Column> outCols = new ArrayList<>();
+    if (parts == 1) {
+      History h = new History(featNames, featTypes, (int) Math.min(Integer.MAX_VALUE - 16, Math.max(16, rowsEstimate)));
+      readAll(p, dict, lo, maxT, asOf, chunk ->
+          h.addAll(chunk.n, chunk.key, chunk.ts, chunk.created, chunk.part, chunk.off, chunk.feats));
+      int[] all = new int[n];
+      for (int i = 0; i < n; i++) {
+        all[i] = i;
+      }
+      int[] winner = PitJoin.join(dict.size(), sKey, sTs, all, h, p.ttlMicros);
+      for (int i = 0; i < featNames.size(); i++) {
+        outCols.add(h.feats[i].gather(p.outNames.get(i), winner));
+      }
+      return outCols;
+    }
+    // partitioned: spill candidate rows by key into temporary Parquet files, then join each
+    Path tmpDir = Files.createTempDirectory(x.tempDir != null ? x.tempDir
+        : x.output.toAbsolutePath().getParent(), ".quiver-spill-");
+    try {
+      List<Column> slots = new ArrayList<>();
+      slots.add(new Column("k", ValueType.INT32, 0));
+      slots.add(new Column("t", ValueType.INT64, 0));
+      slots.add(new Column("c", ValueType.INT64, 0));
+      slots.add(new Column("p", ValueType.INT32, 0));
+      slots.add(new Column("o", ValueType.INT64, 0));
+      for (int i = 0; i < featNames.size(); i++) {
+        slots.add(new Column("f" + i, featTypes.get(i), 0));
+      }
+      List<ParquetWriter<Integer>> writers = new ArrayList<>();
+      final int np = parts;
+      try {
+        for (int i = 0; i < parts; i++) {
+          writers.add(ParquetIo.writer(tmpDir.resolve("part-" + i + ".parquet"), slots));
+        }
+        {
+          readAll(p, dict, lo, maxT, asOf, chunk -> {
+            int m = chunk.n;
+            slots.set(0, Column.ofInts("k", ValueType.INT32, chunk.key, m));
+            slots.set(1, Column.ofLongs("t", ValueType.INT64, chunk.ts, m));
+            slots.set(2, Column.ofLongs("c", ValueType.INT64, chunk.created, m));
+            slots.set(3, Column.ofInts("p", ValueType.INT32, chunk.part, m));
+            slots.set(4, Column.ofLongs("o", ValueType.INT64, chunk.off, m));
+            for (int i = 0; i < chunk.feats.length; i++) {
+              slots.set(5 + i, chunk.feats[i] == null ? Column.nulls("f" + i, featTypes.get(i), m)
+                  : chunk.feats[i].renamed("f" + i));
+            }
+            try {
+              for (int r = 0; r < m; r++) {
+                writers.get(chunk.key[r] % np).write(r);
+              }
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          });
+        }
+      } finally {
+        for (ParquetWriter<Integer> w : writers) {
+          w.close();
+        }
+      }
+      for (int i = 0; i < featNames.size(); i++) {
+        outCols.add(Column.nulls(p.outNames.get(i), featTypes.get(i), n));
+      }
+      int[] count = new int[parts];
+      for (int i = 0; i < n; i++) {
+        if (sKey[i] >= 0) {
+          count[sKey[i] % parts]++;
+        }
+      }
+      int[][] rowsOf = new int[parts][];
+      for (int q = 0; q < parts; q++) {
+        rowsOf[q] = new int[count[q]];
+      }
+      int[] fill = new int[parts];
+      for (int i = 0; i < n; i++) {
+        if (sKey[i] >= 0) {
+          int q = sKey[i] % parts;
+          rowsOf[q][fill[q]++] = i;
+        }
+      }
+      List<String> names = slots.stream().map(c -> c.name).toList();
+      List<ValueType> types = slots.stream().map(c -> c.type).toList();
+      for (int q = 0; q < parts; q++) {
+        Path file = tmpDir.resolve("part-" + q + ".parquet");
+        Table t = ParquetIo.read(file, names, types);
+        Files.delete(file);
+        History h = new History(featNames, featTypes, 0);
+        h.n = t.rows();
+        h.key = t.column("k").ints();
+        h.ts = t.column("t").longs();
+        h.created = t.column("c").longs();
+        h.part = t.column("p").ints();
+        h.off = t.column("o").longs();
+        for (int i = 0; i < featNames.size(); i++) {
+          h.feats[i] = t.column("f" + i);
+        }
+        int[] winner = PitJoin.join(dict.size(), sKey, sTs, rowsOf[q], h, p.ttlMicros);
+        for (int i = 0; i < featNames.size(); i++) {
+          outCols.get(i).scatterFrom(h.feats[i].gather("x", winner), rowsOf[q], n);
+        }
+      }
+      return outCols;
+    } finally {
+      try (Stream<Path> s = Files.walk(tmpDir)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
+  private static long footerRows(Path file) {
+    try (ParquetFileReader r = ParquetIo.open(file)) {
+      return r.getRecordCount();
+    } catch (IOException | RuntimeException e) {
+      throw new ExportInputException("Cannot read feature file " + file + ": not a readable Parquet file ("
+          + e.getMessage() + ")", file, null, e);
+    }
+  }
+
+  /** Rows of one input chunk, already converted: key ids, times, positions, features (null = absent). */
+  static final class Chunk {
+    int n;
+    int[] key;
+    long[] ts;
+    long[] created;
+    int[] part;
+    long[] off;
+    Column[] feats;
+  }
+
+  private final Map<Path, String> inputSha = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Reads the inputs of a view on a few threads (each file's rows filtered and compacted in its
+   * thread; input checksums for the manifest computed there too) and hands the chunks to
+   * {@code sink} in input order.
+   */
+  private void readAll(ViewPlan p, KeyDict dict, long lo, long hi, long asOf,
+                       java.util.function.Consumer<Chunk> sink) throws IOException {
+    int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "quiver-export-read");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<java.util.concurrent.Future<List<Chunk>>> futures = new ArrayList<>();
+      int next = 0;
+      for (int i = 0; i < p.inputs.size(); i++) {
+        while (next < p.inputs.size() && next <= i + threads) {
+          InputFile f = p.inputs.get(next++);
+          futures.add(pool.submit(() -> {
+            List<Chunk> chunks = new ArrayList<>();
+            readInput(p, f, dict, lo, hi, asOf, chunks::add);
+            if (x.writeManifest) {
+              inputSha.put(f.path(), sha256(f.path()));
+            }
+            return chunks;
+          }));
+        }
+        List<Chunk> chunks;
+        try {
+          chunks = futures.get(i).get();
+          futures.set(i, null);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+          Throwable c = e.getCause();
+          if (c instanceof RuntimeException re) {
+            throw re;
+          }
+          if (c instanceof IOException io) {
+            throw io;
+          }
+          throw new IllegalStateException(c);
+        }
+        for (Chunk c : chunks) {
+          sink.accept(c);
+        }
+        step("read " + p.name, i + 1, p.inputs.size());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private void readInput(ViewPlan p, InputFile f, KeyDict dict, long lo, long hi, long asOf,
+                         java.util.function.Consumer<Chunk> sink) throws IOException {
+    Path file = f.path();
+    MessageType schema;
+    ParquetFileReader reader;
+    try {
+      reader = ParquetIo.open(file);
+      schema = reader.getFooter().getFileMetaData().getSchema();
+    } catch (NoSuchFileException e) {
+      throw new ExportInputException("Cannot read feature file " + file + " of view " + p.name + ": no such file",
+          file, null, e);
+    } catch (IOException | RuntimeException e) {
+      throw new ExportInputException("Cannot read feature file " + file + " of view " + p.name
+          + ": not a readable Parquet file (" + e.getMessage() + ")", file, null, e);
+    }
+    try (reader) {
+      readOpen(p, f, dict, lo, hi, asOf, sink, reader, schema);
+    }
+  }
+
+  private void readOpen(ViewPlan p, InputFile f, KeyDict dict, long lo, long hi, long asOf,
+                        java.util.function.Consumer<Chunk> sink, ParquetFileReader reader, MessageType schema)
+      throws IOException {
+    Path file = f.path();
+    String tsName = p.fromSource ? p.source.timestampField() : EVENT_TS;
+    String crName = p.fromSource ? p.source.createdTimestampField() : CREATED_TS;
+    List<String> names = new ArrayList<>();
+    List<ValueType> types = new ArrayList<>();
+    for (JoinKey k : p.keys) {
+      names.add(k.name());
+      types.add(k.type());
+    }
+    names.add(tsName);
+    types.add(ValueType.TIMESTAMP);
+    if (crName != null) {
+      names.add(crName);
+      types.add(ValueType.TIMESTAMP);
+    }
+    if (!p.fromSource) {
+      names.add("_partition");
+      types.add(ValueType.INT32);
+      names.add("_offset");
+      types.add(ValueType.INT64);
+    }
+    for (String nm : names) {
+      if (!schema.containsField(nm)) {
+        throw new ExportInputException("Cannot read feature file " + file + " of view " + p.name
+            + ": missing column " + nm, file, nm);
+      }
+    }
+    FeatureViewVersion fileVer = p.fromSource ? p.ver : x.registry.version(p.name, f.schemaVersion());
+    if (!fileVer.joinKeys().equals(p.keys)) {
+
+      return; // another entity: not comparable with the version read
+    }
+    int fixed = names.size();
+    int[] featPos = new int[p.feats.size()];
+    for (int i = 0; i < p.feats.size(); i++) {
+      Feature want = p.feats.get(i).feature();
+      boolean present = p.fromSource
+          ? schema.containsField(want.name())
+          : fileVer.feature(want.name()).isPresent() && schema.containsField(want.name());
+      if (p.fromSource && !present) {
+        throw new ExportInputException("Cannot read feature file " + file + " of view " + p.name
+            + ": missing feature column " + want.name(), file, want.name());
+      }
+      featPos[i] = -1;
+      if (present) {
+        ValueType nat = ParquetIo.naturalType(schema.getType(want.name()));
+        if (nat != null && ParquetIo.readableAs(nat, want.type())) {
+          featPos[i] = names.size();
+          names.add(want.name());
+          types.add(want.type());
+        } else if (p.fromSource) {
+          throw new ExportInputException("Cannot read feature file " + file + " of view " + p.name + ": column "
+              + want.name() + " is " + (nat == null ? schema.getType(want.name()).toString().trim() : nat)
+              + " but the feature is " + want.type(), file, want.name());
+        }
+      }
+    }
+    final boolean hasCreated = crName != null;
+    final int[] rowBase = {0};
+    try {
+      ParquetIo.read(reader, names, types, t -> {
+        int m = t.rows();
+        Chunk c = new Chunk();
+        c.n = m;
+        Column[] kc = new Column[p.keys.size()];
+        for (int i = 0; i < kc.length; i++) {
+          kc[i] = t.column(p.keys.get(i).name());
+        }
+        Column tsCol = t.column(tsName);
+        Column crCol = hasCreated ? t.column(crName) : null;
+        c.key = new int[m];
+        c.ts = tsCol.longs();
+        c.created = new long[m];
+        if (p.fromSource) {
+          c.part = new int[m];
+          Arrays.fill(c.part, f.index());
+          c.off = new long[m];
+          for (int r = 0; r < m; r++) {
+            c.off[r] = rowBase[0] + r;
+          }
+        } else {
+          c.part = t.column("_partition").ints();
+          c.off = t.column("_offset").longs();
+        }
+        c.feats = new Column[featPos.length];
+        for (int i = 0; i < featPos.length; i++) {
+          c.feats[i] = featPos[i] < 0 ? null : t.column(names.get(featPos[i]));
+        }
+        int[] kept = new int[m];
+        int k = 0;
+        for (int r = 0; r < m; r++) {
+          if (tsCol.isNull(r)) {
+            continue;
+          }
+          long ts = c.ts[r];
+          if (ts > hi || ts < lo) {
+            continue;
+          }
+          long cr = crCol == null || crCol.isNull(r) ? FeatureEvent.NO_CREATED_TIME : crCol.getLong(r);
+          if (cr != FeatureEvent.NO_CREATED_TIME && cr > asOf) {
+            continue;
+          }
+          int id = dict.id(kc, r, false);
+          if (id < 0) {
+            continue;
+          }
+          c.key[r] = id;
+          c.created[r] = cr;
+          kept[k++] = r;
+        }
+        rowBase[0] += m;
+        sink.accept(compact(c, kept, k));
+      }, true);
+    } catch (ParquetIo.ColumnTypeException e) {
+      throw new ExportInputException("Cannot read feature file " + file + " of view " + p.name + ": column "
+          + e.column + ": " + e.getMessage(), file, e.column, e);
+    } catch (UncheckedIOException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof UserInputException u) {
+        throw u;
+      }
+      throw new ExportInputException("Cannot read feature file " + file + " of view " + p.name
+          + ": corrupt Parquet (" + e.getMessage() + ")", file, null, e);
+    }
+  }
+
+  private static Chunk compact(Chunk c, int[] kept, int k) {
+    Chunk o = new Chunk();
+    o.n = k;
+    o.key = new int[k];
+    o.ts = new long[k];
+    o.created = new long[k];
+    o.part = new int[k];
+    o.off = new long[k];
+    for (int i = 0; i < k; i++) {
+      int r = kept[i];
+      o.key[i] = c.key[r];
+      o.ts[i] = c.ts[r];
+      o.created[i] = c.created[r];
+      o.part[i] = c.part[r];
+      o.off[i] = c.off[r];
+    }
+    int[] sel = k == kept.length ? kept : Arrays.copyOf(kept, k);
+    o.feats = new Column[c.feats.length];
+    for (int i = 0; i < c.feats.length; i++) {
+      o.feats[i] = c.feats[i] == null ? null : c.feats[i].gather(c.feats[i].name, sel);
+    }
+    return o;
+  }
+
+  // ------------------------------------------------------------------ manifest
+
+  static String sha256(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      int r;
+      while ((r = in.read(buf)) > 0) {
+        md.update(buf, 0, r);
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void writeManifest(Path manifest, List<ViewPlan> plans, Path outFile, String sha, int rows)
+      throws IOException {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("format", MANIFEST_FORMAT);
+    o.put("formatVersion", MANIFEST_FORMAT_VERSION);
+    ObjectNode reg = o.putObject("registry");
+    reg.put("version", x.registry.version());
+    reg.put("hash", x.registry.hash());
+    ArrayNode views = o.putArray("views");
+    ArrayNode refs = JSON.createArrayNode();
+    for (ViewPlan p : plans) {
+      ObjectNode v = views.addObject();
+      v.put("name", p.name);
+      v.put("hash", RegistrySnapshot.hash(p.def));
+      v.put("version", p.ver.version());
+      v.put("ttlMicros", p.ttlMicros);
+      v.put("data", p.fromSource ? "parquet-source" : "offline-store");
+      for (ResolvedFeature f : p.feats) {
+        refs.add(p.name + "@v" + p.ver.version() + ":" + f.feature().name());
+      }
+    }
+    ObjectNode opts = o.putObject("options");
+    if (x.service != null) {
+      opts.put("service", x.service);
+    } else {
+      ArrayNode fs = opts.putArray("features");
+      x.features.forEach(fs::add);
+    }
+    opts.set("resolvedFeatures", refs);
+    opts.put("asOf", x.asOf == null ? null : x.asOf.toString());
+    opts.put("fullFeatureNames", x.fullFeatureNames);
+    opts.put("format", x.format.lowerName());
+    opts.put("timestampColumn", x.timestampColumn);
+    opts.put("memoryBudget", x.memoryBudget);
+    ObjectNode sp = o.putObject("spine");
+    if (x.spinePath != null) {
+      Path s = x.spinePath.toAbsolutePath();
+      sp.put("path", s.toString());
+      sp.put("size", Files.size(s));
+      sp.put("sha256", sha256(s));
+    } else {
+      sp.putNull("path");
+    }
+    ArrayNode inputs = o.putArray("inputs");
+    for (ViewPlan p : plans) {
+      for (InputFile f : p.inputs) {
+        ObjectNode in = inputs.addObject();
+        in.put("view", p.name);
+        in.put("path", f.path().toAbsolutePath().toString());
+        in.put("size", Files.size(f.path()));
+        String known = inputSha.get(f.path());
+        in.put("sha256", known != null ? known : sha256(f.path()));
+        in.put("schemaVersion", f.schemaVersion());
+        in.put("index", f.index());
+        in.put("rows", f.rows());
+      }
+    }
+    ObjectNode out = o.putObject("output");
+    out.put("path", outFile.toString());
+    out.put("size", Files.size(outFile));
+    out.put("sha256", sha);
+    out.put("rows", rows);
+    Path tmp = manifest.resolveSibling("." + manifest.getFileName() + ".tmp");
+    Files.writeString(tmp, JSON.writeValueAsString(o) + "\n", StandardCharsets.UTF_8);
+    OfflineStore.fsync(tmp);
+    Files.move(tmp, manifest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  static ReplayReport replay(Path manifest, RegistrySnapshot registry, OfflineStore store, Path repoDir,
+                             ProgressListener progress) {
+    JsonNode o;
+    try {
+      o = JSON.readTree(Files.readString(manifest, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new ExportInputException("Cannot read manifest " + manifest + ": " + e.getMessage(), manifest, null, e);
+    }
+    if (o == null || !MANIFEST_FORMAT.equals(o.path("format").asText())
+        || o.path("formatVersion").asInt() != MANIFEST_FORMAT_VERSION) {
+      throw new ExportInputException("Cannot read manifest " + manifest + ": not a " + MANIFEST_FORMAT
+          + " version " + MANIFEST_FORMAT_VERSION + " file", manifest, null);
+    }
+    List<String> changed = new ArrayList<>();
+    for (JsonNode v : o.path("views")) {
+      String name = v.path("name").asText();
+      try {
+        String now = RegistrySnapshot.hash(registry.view(name));
+        if (!now.equals(v.path("hash").asText())) {
+          changed.add("view " + name + ": definition changed");
+        }
+      } catch (UserInputException e) {
+        changed.add("view " + name + ": no longer in the registry");
+      }
+    }
+    JsonNode sp = o.path("spine");
+    if (sp.path("path").isNull() || sp.path("path").isMissingNode()) {
+      throw new UserInputException("Cannot replay manifest " + manifest + ": the spine was given in Java, not as a file");
+    }
+    Path spinePath = Path.of(sp.path("path").asText());
+    checkInput(spinePath, sp.path("sha256").asText(), changed);
+    Map<String, List<InputFile>> inputs = new LinkedHashMap<>();
+    for (JsonNode v : o.path("views")) {
+      inputs.put(v.path("name").asText(), new ArrayList<>());
+    }
+    for (JsonNode in : o.path("inputs")) {
+      Path p = Path.of(in.path("path").asText());
+      checkInput(p, in.path("sha256").asText(), changed);
+      inputs.computeIfAbsent(in.path("view").asText(), k -> new ArrayList<>()).add(new InputFile(
+          in.path("view").asText(), p, in.path("schemaVersion").asInt(), in.path("index").asInt(), in.path("rows").asLong()));
+    }
+    JsonNode opts = o.path("options");
+    List<String> refs = new ArrayList<>();
+    opts.path("resolvedFeatures").forEach(r -> refs.add(r.asText()));
+    Path out = Path.of(o.path("output").path("path").asText());
+    String expected = o.path("output").path("sha256").asText();
+    Path rebuilt = out.resolveSibling("." + out.getFileName() + ".replay-" + UUID.randomUUID());
+    String actual = null;
+    try {
+      TrainingSetExport.Builder b = TrainingSetExport.builder(registry)
+          .withStore(store).withRepoDir(repoDir).withSpine(spinePath).withFeatures(refs)
+          .withOutput(rebuilt).withFormat(ExportFormat.parse(opts.path("format").asText()))
+          .withFullFeatureNames(opts.path("fullFeatureNames").asBoolean())
+          .withTimestampColumn(opts.path("timestampColumn").asText())
+          .withMemoryBudget(opts.path("memoryBudget").asLong(TrainingSetExport.DEFAULT_MEMORY_BUDGET))
+          .withManifest(false).withProgress(progress).withExplicitInputs(inputs);
+      if (!opts.path("asOf").isNull() && !opts.path("asOf").isMissingNode()) {
+        b.withAsOf(java.time.Instant.parse(opts.path("asOf").asText()));
+      }
+      ExportResult r = b.build().run();
+      actual = r.outputSha256();
+    } catch (UserInputException e) {
+      if (changed.isEmpty()) {
+        throw e;
+      }
+    } finally {
+      try {
+        Files.deleteIfExists(rebuilt);
+      } catch (IOException ignored) {
+        // best effort
+      }
+    }
+    ReplayReport report = new ReplayReport(expected.equals(actual), expected, actual, changed);
+    if (!report.identical()) {
+      throw new ReplayMismatchException("Cannot replay export " + manifest + ": the rebuilt output differs"
+          + (actual == null ? " (it could not be rebuilt)" : " (sha256 " + actual + ", manifest " + expected + ")")
+          + (changed.isEmpty() ? "; no input changed" : "; changed inputs: " + String.join("; ", changed)), report);
+    }
+    return report;
+  }
+
+  private static void checkInput(Path p, String sha, List<String> changed) {
+    try {
+      if (!Files.isRegularFile(p)) {
+        changed.add(p + ": missing");
+      } else if (!sha256(p).equals(sha)) {
+        changed.add(p + ": content changed");
+      }
+    } catch (IOException e) {
+      changed.add(p + ": unreadable (" + e.getMessage() + ")");
+    }
+  }
+}

@@ -1,0 +1,481 @@
+package dev.quiver.offline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quiver.registry.FeatureEvent;
+import dev.quiver.registry.FeatureViewVersion;
+import dev.quiver.registry.JoinKey;
+import dev.quiver.registry.OfflineSink;
+import dev.quiver.registry.OffsetRange;
+import dev.quiver.registry.QuiverException;
+import dev.quiver.registry.RegistrySnapshot;
+import dev.quiver.registry.ValueType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.apache.avro.JsonProperties;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.LocalOutputFile;
+
+/**
+ * The offline store: Parquet history of every view, written by the materializer and read by
+ * {@link TrainingSetExport}.
+ *
+ * <h2>Layout</h2>
+ * <pre>
+ * &lt;root&gt;/&lt;view&gt;/v&lt;version&gt;/date=&lt;YYYY-MM-DD&gt;/part-&lt;partition&gt;-&lt;firstOffset&gt;-&lt;lastOffset&gt;.parquet
+ * &lt;root&gt;/&lt;view&gt;/_commits/&lt;sequence, 20 digits&gt;.json
+ * </pre>
+ * A data file holds the events of one schema version, one UTC event date and one source
+ * partition, sorted by offset. Columns: the join keys (required), {@code event_timestamp}
+ * (timestamp-micros UTC, required), {@code created_timestamp} (timestamp-micros UTC, null when
+ * the event has none), {@code _partition} (int), {@code _offset} (long), then the features of the
+ * version (nullable), typed by {@link ValueType}'s mapping; snappy.
+ *
+ * <h2>Commit record, format version 1</h2>
+ * One append is one commit. The data files are written under temporary names
+ * ({@code .tmp-*.parquet}), fsync'd and renamed into place; then the commit record is written
+ * to {@code _commits/.tmp-*}, fsync'd and renamed to its final name. It is UTF-8 JSON:
+ * <pre>
+ * {
+ *   "format" : "quiver-offline-commit",
+ *   "formatVersion" : 1,
+ *   "view" : "driver_hourly_stats",
+ *   "sequence" : 1,
+ *   "ranges" : [ { "partition" : 0, "firstOffset" : 0, "lastOffset" : 9 } ],
+ *   "files" : [ { "path" : "v1/date=2024-05-01/part-0-0-9.parquet", "schemaVersion" : 1,
+ *                 "date" : "2024-05-01", "partition" : 0, "firstOffset" : 0, "lastOffset" : 9,
+ *                 "rows" : 10, "minEventMicros" : ..., "maxEventMicros" : ... } ]
+ * }
+ * </pre>
+ * {@code ranges} are the inclusive source offset ranges the append covered, per partition;
+ * {@code path} is relative to the view's directory. A reader rejects another {@code format}
+ * or a {@code formatVersion} it does not know.
+ *
+ * <h2>Recovery</h2>
+ * On {@link #open}, temporary files and data files that no commit record names (left by a crash
+ * between renaming the data files and renaming the commit record) are removed, so either all of
+ * an append is visible or none of it. {@link #append} skips events whose offsets are already
+ * committed, so a materializer replaying after a crash writes no duplicates.
+ */
+public final class OfflineStore implements OfflineSink {
+  public static final String COMMIT_FORMAT = "quiver-offline-commit";
+  public static final int COMMIT_FORMAT_VERSION = 1;
+  static final String COMMITS_DIR = "_commits";
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final Path root;
+  private final Supplier<RegistrySnapshot> registry;
+  private final Map<String, ViewState> views = new TreeMap<>();
+  private boolean closed;
+
+  private static final class ViewState {
+    long nextSequence = 1;
+    final List<CommittedFile> files = new ArrayList<>();
+    final Map<Integer, List<OffsetRange>> ranges = new TreeMap<>();
+  }
+
+  private OfflineStore(Path root, Supplier<RegistrySnapshot> registry) {
+    this.root = root;
+    this.registry = registry;
+  }
+
+  /** Opens (creating) a store at {@code root}, reading commit records and removing uncommitted files. */
+  public static OfflineStore open(Path root, RegistrySnapshot registry) {
+    Objects.requireNonNull(registry, "registry");
+    return open(root, () -> registry);
+  }
+
+  /** As {@link #open(Path, RegistrySnapshot)}, resolving view versions against the latest snapshot. */
+  public static OfflineStore open(Path root, Supplier<RegistrySnapshot> registry) {
+    OfflineStore s = new OfflineStore(root, registry);
+    try {
+      Files.createDirectories(root);
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
+        for (Path viewDir : ds) {
+          String name = viewDir.getFileName().toString();
+          if (Files.isDirectory(viewDir) && !name.startsWith("_") && !name.startsWith(".")) {
+            s.views.put(name, s.recover(name, viewDir));
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot open offline store " + root + ": " + e.getMessage(), e);
+    }
+    return s;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  private ViewState recover(String view, Path viewDir) throws IOException {
+    ViewState st = new ViewState();
+    Set<Path> named = new HashSet<>();
+    Path commits = viewDir.resolve(COMMITS_DIR);
+    if (Files.isDirectory(commits)) {
+      List<Path> records = new ArrayList<>();
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(commits)) {
+        for (Path p : ds) {
+          if (p.getFileName().toString().startsWith(".tmp-")) {
+            Files.deleteIfExists(p);
+          } else if (p.getFileName().toString().endsWith(".json")) {
+            records.add(p);
+          }
+        }
+      }
+      records.sort(Comparator.naturalOrder());
+      for (Path p : records) {
+        CommitRecord rec = CommitRecord.parse(p, Files.readString(p, StandardCharsets.UTF_8), viewDir);
+        if (!rec.view.equals(view)) {
+          throw new QuiverException("Cannot read commit record " + p + ": it names view " + rec.view
+              + " but lies under " + view);
+        }
+        st.nextSequence = Math.max(st.nextSequence, rec.sequence + 1);
+        st.files.addAll(rec.files);
+        for (CommittedFile f : rec.files) {
+          named.add(f.path());
+        }
+        for (OffsetRange r : rec.ranges) {
+          addRange(st, r);
+        }
+      }
+    }
+    try (Stream<Path> walk = Files.walk(viewDir)) {
+      for (Path p : (Iterable<Path>) walk::iterator) {
+        if (!Files.isRegularFile(p) || p.startsWith(commits)) {
+          continue;
+        }
+        String fn = p.getFileName().toString();
+        if (fn.startsWith(".tmp-") || (fn.endsWith(".parquet") && !named.contains(p))) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+    return st;
+  }
+
+  private static void addRange(ViewState st, OffsetRange r) {
+    List<OffsetRange> list = st.ranges.computeIfAbsent(r.partition(), k -> new ArrayList<>());
+    list.add(r);
+    list.sort(Comparator.comparingLong(OffsetRange::firstOffset));
+    List<OffsetRange> merged = new ArrayList<>();
+    for (OffsetRange x : list) {
+      if (!merged.isEmpty() && merged.get(merged.size() - 1).lastOffset() >= x.firstOffset() - 1) {
+        OffsetRange last = merged.remove(merged.size() - 1);
+        merged.add(new OffsetRange(x.partition(), last.firstOffset(), Math.max(last.lastOffset(), x.lastOffset())));
+      } else {
+        merged.add(x);
+      }
+    }
+    list.clear();
+    list.addAll(merged);
+  }
+
+  @Override
+  public synchronized void append(String view, List<FeatureEvent> events) {
+    checkOpen();
+    if (events.isEmpty()) {
+      return;
+    }
+    ViewState st = views.computeIfAbsent(view, k -> new ViewState());
+    RegistrySnapshot reg = registry.get();
+    // group by (schema version, date, partition); drop events already committed and duplicates
+    Map<String, TreeMap<Long, FeatureEvent>> groups = new TreeMap<>();
+    Map<Integer, long[]> ranges = new TreeMap<>();
+    for (FeatureEvent e : events) {
+      if (!e.view().equals(view)) {
+        throw new IllegalArgumentException("Cannot append event of view " + e.view() + " to view " + view);
+      }
+      long[] r = ranges.computeIfAbsent(e.partition(), k -> new long[] {Long.MAX_VALUE, Long.MIN_VALUE});
+      r[0] = Math.min(r[0], e.offset());
+      r[1] = Math.max(r[1], e.offset());
+      if (isCommitted(st, e.partition(), e.offset())) {
+        continue;
+      }
+      LocalDate date = dateOf(e.eventMicros());
+      String g = e.schemaVersion() + "|" + date + "|" + e.partition();
+      groups.computeIfAbsent(g, k -> new TreeMap<>()).put(e.offset(), e);
+    }
+    if (groups.isEmpty()) {
+      return;
+    }
+    Path viewDir = root.resolve(view);
+    List<CommittedFile> written = new ArrayList<>();
+    try {
+      for (TreeMap<Long, FeatureEvent> g : groups.values()) {
+        FeatureEvent first = g.firstEntry().getValue();
+        FeatureViewVersion ver = reg.version(view, first.schemaVersion());
+        LocalDate date = dateOf(first.eventMicros());
+        Path dir = viewDir.resolve("v" + ver.version()).resolve("date=" + date);
+        Files.createDirectories(dir);
+        Path target = dir.resolve("part-" + first.partition() + "-" + g.firstKey() + "-" + g.lastKey() + ".parquet");
+        if (Files.exists(target)) {
+          throw new QuiverException("Cannot append to view " + view + ": file " + target + " already exists");
+        }
+        Path tmp = dir.resolve(".tmp-" + UUID.randomUUID() + ".parquet");
+        long[] minMax = writeFile(tmp, ver, g.values());
+        fsync(tmp);
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        fsync(dir);
+        written.add(new CommittedFile(view, ver.version(), date, first.partition(), g.firstKey(), g.lastKey(),
+            g.size(), minMax[0], minMax[1], target));
+      }
+      List<OffsetRange> rs = new ArrayList<>();
+      ranges.forEach((p, r) -> rs.add(new OffsetRange(p, r[0], r[1])));
+      long seq = st.nextSequence;
+      String json = CommitRecord.format(view, seq, rs, written, viewDir);
+      Path commits = viewDir.resolve(COMMITS_DIR);
+      Files.createDirectories(commits);
+      Path tmp = commits.resolve(".tmp-" + UUID.randomUUID());
+      Files.writeString(tmp, json, StandardCharsets.UTF_8);
+      fsync(tmp);
+      Files.move(tmp, commits.resolve(String.format("%020d.json", seq)), StandardCopyOption.ATOMIC_MOVE);
+      fsync(commits);
+      st.nextSequence = seq + 1;
+      st.files.addAll(written);
+      rs.forEach(r -> addRange(st, r));
+    } catch (IOException e) {
+      for (CommittedFile f : written) {
+        try {
+          Files.deleteIfExists(f.path());
+        } catch (IOException ignored) {
+          // removed on next open
+        }
+      }
+      throw new UncheckedIOException("Cannot append to offline store view " + view + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static boolean isCommitted(ViewState st, int partition, long offset) {
+    List<OffsetRange> list = st.ranges.get(partition);
+    if (list == null) {
+      return false;
+    }
+    for (OffsetRange r : list) {
+      if (r.contains(offset)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static LocalDate dateOf(long micros) {
+    return LocalDate.ofEpochDay(Math.floorDiv(micros, 86_400_000_000L));
+  }
+
+  /** The Avro schema of a data file of this version (see the class comment). */
+  public static Schema fileSchema(FeatureViewVersion ver) {
+    List<Schema.Field> fields = new ArrayList<>();
+    for (JoinKey k : ver.joinKeys()) {
+      fields.add(new Schema.Field(k.name(), k.type().avroSchema(), null, (Object) null));
+    }
+    fields.add(new Schema.Field("event_timestamp", ValueType.TIMESTAMP.avroSchema(), null, (Object) null));
+    fields.add(new Schema.Field("created_timestamp",
+        Schema.createUnion(Schema.create(Schema.Type.NULL), ValueType.TIMESTAMP.avroSchema()), null, JsonProperties.NULL_VALUE));
+    fields.add(new Schema.Field("_partition", Schema.create(Schema.Type.INT), null, (Object) null));
+    fields.add(new Schema.Field("_offset", Schema.create(Schema.Type.LONG), null, (Object) null));
+    for (dev.quiver.registry.Feature f : ver.features()) {
+      fields.add(new Schema.Field(f.name(), Schema.createUnion(Schema.create(Schema.Type.NULL), f.type().avroSchema()),
+          null, JsonProperties.NULL_VALUE));
+    }
+    return Schema.createRecord(ver.view(), null, "quiver.offline", false, fields);
+  }
+
+  private static long[] writeFile(Path file, FeatureViewVersion ver, Iterable<FeatureEvent> events) throws IOException {
+    Schema schema = fileSchema(ver);
+    PlainParquetConfiguration conf = new PlainParquetConfiguration();
+    conf.set("parquet.avro.write-old-list-structure", "false");
+    long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
+    List<JoinKey> keys = ver.joinKeys();
+    List<dev.quiver.registry.Feature> feats = ver.features();
+    try (ParquetWriter<GenericRecord> w = AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(file))
+        .withSchema(schema).withDataModel(GenericData.get()).withConf(conf)
+        .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+        .withCompressionCodec(CompressionCodecName.SNAPPY).build()) {
+      for (FeatureEvent e : events) {
+        if (e.keys().size() != keys.size() || e.values().size() != feats.size()) {
+          throw new IllegalArgumentException("Cannot append event of view " + ver.view() + "@v" + ver.version()
+              + " at partition " + e.partition() + " offset " + e.offset() + ": expected " + keys.size()
+              + " keys and " + feats.size() + " values but got " + e.keys().size() + " and " + e.values().size());
+        }
+        GenericData.Record rec = new GenericData.Record(schema);
+        int i = 0;
+        for (int k = 0; k < keys.size(); k++) {
+          rec.put(i++, keys.get(k).type().toAvro(e.keys().get(k)));
+        }
+        rec.put(i++, e.eventMicros());
+        rec.put(i++, e.createdMicros() == FeatureEvent.NO_CREATED_TIME ? null : e.createdMicros());
+        rec.put(i++, e.partition());
+        rec.put(i++, e.offset());
+        for (int f = 0; f < feats.size(); f++) {
+          rec.put(i++, feats.get(f).type().toAvro(e.values().get(f)));
+        }
+        w.write(rec);
+        min = Math.min(min, e.eventMicros());
+        max = Math.max(max, e.eventMicros());
+      }
+    }
+    return new long[] {min, max};
+  }
+
+  static void fsync(Path p) throws IOException {
+    boolean dir = Files.isDirectory(p);
+    try (FileChannel ch = FileChannel.open(p, dir ? StandardOpenOption.READ : StandardOpenOption.WRITE)) {
+      ch.force(true);
+    } catch (IOException e) {
+      if (!dir) {
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public synchronized List<OffsetRange> committedRanges(String view, int partition) {
+    checkOpen();
+    ViewState st = views.get(view);
+    if (st == null) {
+      return List.of();
+    }
+    return List.copyOf(st.ranges.getOrDefault(partition, List.of()));
+  }
+
+  /** Every committed data file of a view (all schema versions), in commit order. */
+  public synchronized List<CommittedFile> committedFiles(String view) {
+    checkOpen();
+    ViewState st = views.get(view);
+    return st == null ? List.of() : List.copyOf(st.files);
+  }
+
+  /** The views that have committed data. */
+  public synchronized Set<String> views() {
+    return Set.copyOf(views.keySet());
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("Cannot use offline store " + root + ": it is closed");
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+  }
+
+  /** Reading and writing commit records (format version 1, see the class comment). */
+  static final class CommitRecord {
+    final String view;
+    final long sequence;
+    final List<OffsetRange> ranges;
+    final List<CommittedFile> files;
+
+    CommitRecord(String view, long sequence, List<OffsetRange> ranges, List<CommittedFile> files) {
+      this.view = view;
+      this.sequence = sequence;
+      this.ranges = ranges;
+      this.files = files;
+    }
+
+    static String format(String view, long seq, List<OffsetRange> ranges, List<CommittedFile> files, Path viewDir)
+        throws IOException {
+      ObjectNode o = JSON.createObjectNode();
+      o.put("format", COMMIT_FORMAT);
+      o.put("formatVersion", COMMIT_FORMAT_VERSION);
+      o.put("view", view);
+      o.put("sequence", seq);
+      ArrayNode rs = o.putArray("ranges");
+      for (OffsetRange r : ranges) {
+        rs.addObject().put("partition", r.partition()).put("firstOffset", r.firstOffset()).put("lastOffset", r.lastOffset());
+      }
+      ArrayNode fs = o.putArray("files");
+      for (CommittedFile f : files) {
+        fs.addObject()
+            .put("path", viewDir.relativize(f.path()).toString().replace('\\', '/'))
+            .put("schemaVersion", f.schemaVersion())
+            .put("date", f.date().toString())
+            .put("partition", f.partition())
+            .put("firstOffset", f.firstOffset())
+            .put("lastOffset", f.lastOffset())
+            .put("rows", f.rows())
+            .put("minEventMicros", f.minEventMicros())
+            .put("maxEventMicros", f.maxEventMicros());
+      }
+      return JSON.writeValueAsString(o) + "\n";
+    }
+
+    static CommitRecord parse(Path where, String text, Path viewDir) {
+      try {
+        JsonNode o = JSON.readTree(text);
+        if (o == null || !COMMIT_FORMAT.equals(o.path("format").asText())) {
+          throw new QuiverException("Cannot read commit record " + where + ": not a " + COMMIT_FORMAT + " record");
+        }
+        int v = o.path("formatVersion").asInt(-1);
+        if (v != COMMIT_FORMAT_VERSION) {
+          throw new QuiverException("Cannot read commit record " + where + ": unknown formatVersion "
+              + o.path("formatVersion"));
+        }
+        String view = require(o, "view", where).asText();
+        long seq = require(o, "sequence", where).asLong();
+        List<OffsetRange> ranges = new ArrayList<>();
+        for (JsonNode r : require(o, "ranges", where)) {
+          ranges.add(new OffsetRange(require(r, "partition", where).asInt(), require(r, "firstOffset", where).asLong(),
+              require(r, "lastOffset", where).asLong()));
+        }
+        List<CommittedFile> files = new ArrayList<>();
+        for (JsonNode f : require(o, "files", where)) {
+          files.add(new CommittedFile(view, require(f, "schemaVersion", where).asInt(),
+              LocalDate.parse(require(f, "date", where).asText()), require(f, "partition", where).asInt(),
+              require(f, "firstOffset", where).asLong(), require(f, "lastOffset", where).asLong(),
+              require(f, "rows", where).asLong(), require(f, "minEventMicros", where).asLong(),
+              require(f, "maxEventMicros", where).asLong(), viewDir.resolve(require(f, "path", where).asText())));
+        }
+        return new CommitRecord(view, seq, ranges, files);
+      } catch (IOException | RuntimeException e) {
+        if (e instanceof QuiverException q) {
+          throw q;
+        }
+        throw new QuiverException("Cannot read commit record " + where + ": " + e.getMessage(), e);
+      }
+    }
+
+    private static JsonNode require(JsonNode o, String field, Path where) {
+      JsonNode n = o.get(field);
+      if (n == null || n.isNull()) {
+        throw new QuiverException("Cannot read commit record " + where + ": missing field " + field);
+      }
+      return n;
+    }
+  }
+
+}

@@ -1,0 +1,124 @@
+package dev.quiver.offline;
+
+import static dev.quiver.offline.PitFixtures.HOUR;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quiver.registry.RegistrySnapshot;
+import dev.quiver.registry.Timestamps;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The export against DuckDB on the same files: randomized histories (equal event times with
+ * different created times, full ties, events at exactly t - ttl and after t, entities without
+ * history), three views with different entities and TTLs, one of them read from Parquet source
+ * files; every cell of every row compared.
+ */
+class PointInTimeOracleTest {
+  @TempDir
+  Path dir;
+
+  private List<DuckDbOracle.ViewSql> views(Path storeRoot, Path repo) {
+    return List.of(
+        DuckDbOracle.storeView(storeRoot, "driver_stats", "driver_id", 2 * HOUR, List.of("conv_rate", "trips", "city")),
+        DuckDbOracle.storeView(storeRoot, "customer_profile", "customer_id", 24 * HOUR, List.of("score", "active")),
+        DuckDbOracle.sourceView(repo.resolve("data/lifetime").toString() + "/*.parquet", "driver_lifetime",
+            "driver_id", "ts", "created", 0, List.of("total")));
+  }
+
+  private void compare(Path storeRoot, Path repo, Path spine, Path out, Long asOf) throws Exception {
+    try (DuckDbOracle duck = new DuckDbOracle()) {
+      List<List<Object>> expected = duck.expected(spine, "event_timestamp", views(storeRoot, repo), asOf);
+      List<List<Object>> actual = duck.parquetRows(out);
+      assertThat(duck.parquetColumns(out)).containsExactly("driver_id", "customer_id", "event_timestamp", "label",
+          "note", "conv_rate", "trips", "city", "score", "active", "total");
+      assertThat(actual).hasSameSizeAs(expected);
+      int nonNull = 0;
+      for (int i = 0; i < expected.size(); i++) {
+        assertThat(actual.get(i)).as("row %d", i).isEqualTo(expected.get(i));
+        if (expected.get(i).get(6) != null) {
+          nonNull++;
+        }
+      }
+      // the data must exercise both outcomes
+      assertThat(nonNull).isBetween(expected.size() / 10, expected.size() - expected.size() / 20);
+    }
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {1, 2, 3})
+  void everyCellMatchesDuckDbWindowQuery(long seed) throws Exception {
+    Random r = new Random(seed);
+    RegistrySnapshot reg = PitFixtures.registry();
+    Path root = dir.resolve("store");
+    Path repo = dir.resolve("repo");
+    int drivers = 2000;
+    int customers = 1500;
+    try (OfflineStore store = OfflineStore.open(root, reg)) {
+      PitFixtures.fillStore(store, r, drivers, customers, 12, 4);
+      PitFixtures.writeLifetimeFiles(repo, r, drivers, 4);
+      Path spine = PitFixtures.writeSpine(dir.resolve("spine.parquet"), r, 6000, drivers, customers, 4);
+      Path out = dir.resolve("train.parquet");
+      ExportResult res = TrainingSetExport.builder(reg).withStore(store).withRepoDir(repo).withSpine(spine)
+          .withFeatures(PitFixtures.ALL_REFS).withOutput(out).withProgressBar(false).build().run();
+      assertThat(res.rows()).isEqualTo(6000);
+      compare(root, repo, spine, out, null);
+    }
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {7})
+  void asOfMatchesDuckDbWithCreatedTimeFilter(long seed) throws Exception {
+    Random r = new Random(seed);
+    RegistrySnapshot reg = PitFixtures.registry();
+    Path root = dir.resolve("store");
+    Path repo = dir.resolve("repo");
+    try (OfflineStore store = OfflineStore.open(root, reg)) {
+      PitFixtures.fillStore(store, r, 1000, 800, 12, 3);
+      PitFixtures.writeLifetimeFiles(repo, r, 1000, 3);
+      Path spine = PitFixtures.writeSpine(dir.resolve("spine.parquet"), r, 4000, 1000, 800, 3);
+      long asOf = PitFixtures.BASE + 36 * HOUR;
+      Path out = dir.resolve("train.parquet");
+      TrainingSetExport.builder(reg).withStore(store).withRepoDir(repo).withSpine(spine)
+          .withFeatures(PitFixtures.ALL_REFS).withOutput(out).withAsOf(Timestamps.fromMicros(asOf))
+          .withProgressBar(false).build().run();
+      compare(root, repo, spine, out, asOf);
+    }
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {11})
+  void tinyMemoryBudgetSpillsAndGivesByteIdenticalOutput(long seed) throws Exception {
+    Random r = new Random(seed);
+    RegistrySnapshot reg = PitFixtures.registry();
+    Path root = dir.resolve("store");
+    Path repo = dir.resolve("repo");
+    try (OfflineStore store = OfflineStore.open(root, reg)) {
+      PitFixtures.fillStore(store, r, 1500, 1000, 10, 3);
+      PitFixtures.writeLifetimeFiles(repo, r, 1500, 3);
+      Path spine = PitFixtures.writeSpine(dir.resolve("spine.parquet"), r, 5000, 1500, 1000, 3);
+      Path inMemory = dir.resolve("mem.parquet");
+      Path spilled = dir.resolve("spill.parquet");
+      ExportResult a = TrainingSetExport.builder(reg).withStore(store).withRepoDir(repo).withSpine(spine)
+          .withFeatures(PitFixtures.ALL_REFS).withOutput(inMemory).withProgressBar(false).build().run();
+      List<String> stages = new java.util.ArrayList<>();
+      ExportResult b = TrainingSetExport.builder(reg).withStore(store).withRepoDir(repo).withSpine(spine)
+          .withFeatures(PitFixtures.ALL_REFS).withOutput(spilled).withMemoryBudget(64 * 1024)
+          .withTempDir(dir).withProgress((stage, done, total) -> stages.add(stage)).withProgressBar(false)
+          .build().run();
+      assertThat(b.outputSha256()).isEqualTo(a.outputSha256());
+      assertThat(java.nio.file.Files.readAllBytes(spilled)).isEqualTo(java.nio.file.Files.readAllBytes(inMemory));
+      assertThat(stages).contains("read spine", "read driver_stats", "join driver_stats", "write output");
+      // spill files are gone
+      try (var s = java.nio.file.Files.list(dir)) {
+        assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".quiver-spill-"));
+      }
+      compare(root, repo, spine, spilled, null);
+    }
+  }
+}
