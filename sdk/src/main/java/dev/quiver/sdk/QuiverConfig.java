@@ -29,7 +29,8 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  *
  * <pre>
  * project: driver_demo
- * registry: .quiver/registry.json
+ * state_dir: .quiver                      # every default path below lives here
+ * registry_path: .quiver/registry.json
  * online_store: {path: .quiver/online}
  * offline_store: {path: .quiver/offline}
  * kafka: {bootstrap_servers: embedded, data_dir: .quiver/kafka, partitions: 3}
@@ -47,6 +48,7 @@ public final class QuiverConfig {
 
   private final Path repo;
   private final String project;
+  private final Path stateDir;
   private final Path registryPath;
   private final Path onlinePath;
   private final Path offlinePath;
@@ -64,11 +66,12 @@ public final class QuiverConfig {
   private QuiverConfig(Path repo, Map<String, Object> v) {
     this.repo = repo;
     this.project = (String) v.get("project");
-    this.registryPath = repo.resolve((String) v.get("registry")).normalize();
-    this.onlinePath = repo.resolve((String) v.get("online_store.path")).normalize();
-    this.offlinePath = repo.resolve((String) v.get("offline_store.path")).normalize();
+    this.stateDir = repo.resolve((String) v.get("state_dir")).normalize();
+    this.registryPath = resolve(repo, stateDir, v.get("registry_path"), "registry.json");
+    this.onlinePath = resolve(repo, stateDir, v.get("online_store.path"), "online");
+    this.offlinePath = resolve(repo, stateDir, v.get("offline_store.path"), "offline");
     this.bootstrapServers = (String) v.get("kafka.bootstrap_servers");
-    this.kafkaDataDir = repo.resolve((String) v.get("kafka.data_dir")).normalize();
+    this.kafkaDataDir = resolve(repo, stateDir, v.get("kafka.data_dir"), "kafka");
     this.partitions = (Integer) v.get("kafka.partitions");
     this.serverHost = (String) v.get("server.host");
     this.serverPort = (Integer) v.get("server.port");
@@ -82,7 +85,8 @@ public final class QuiverConfig {
   private static Map<String, String> keys() {
     Map<String, String> k = new LinkedHashMap<>();
     k.put("project", "the project's name");
-    k.put("registry", "the registry file");
+    k.put("state_dir", "where the repo keeps its state; the default of every path below is inside it");
+    k.put("registry_path", "the registry file");
     k.put("online_store.path", "the RocksDB folder");
     k.put("offline_store.path", "the Parquet root");
     k.put("kafka.bootstrap_servers", "Kafka's bootstrap servers, or 'embedded' for a broker in-process");
@@ -102,11 +106,12 @@ public final class QuiverConfig {
     Map<String, Object> d = new LinkedHashMap<>();
     Path name = repo.toAbsolutePath().normalize().getFileName();
     d.put("project", name == null ? "quiver" : name.toString());
-    d.put("registry", ".quiver/registry.json");
-    d.put("online_store.path", ".quiver/online");
-    d.put("offline_store.path", ".quiver/offline");
+    d.put("state_dir", ".quiver");
+    d.put("registry_path", null);
+    d.put("online_store.path", null);
+    d.put("offline_store.path", null);
     d.put("kafka.bootstrap_servers", EMBEDDED);
-    d.put("kafka.data_dir", ".quiver/kafka");
+    d.put("kafka.data_dir", null);
     d.put("kafka.partitions", 3);
     d.put("server.host", "127.0.0.1");
     d.put("server.port", 6566);
@@ -220,6 +225,11 @@ public final class QuiverConfig {
     return text.trim();
   }
 
+  /** A path setting: relative to the repo when given, else {@code name} in the state folder. */
+  private static Path resolve(Path repo, Path stateDir, Object given, String name) {
+    return given == null ? stateDir.resolve(name) : repo.resolve((String) given).normalize();
+  }
+
   private static Integer line(Node n) {
     return n.getStartMark() == null ? null : n.getStartMark().getLine() + 1;
   }
@@ -230,6 +240,10 @@ public final class QuiverConfig {
 
   public String project() {
     return project;
+  }
+
+  public Path stateDir() {
+    return stateDir;
   }
 
   public Path registryPath() {
@@ -307,7 +321,8 @@ public final class QuiverConfig {
     Function<Path, String> rel = p -> p.toString();
     Map<String, Object> v = new LinkedHashMap<>();
     v.put("project", project);
-    v.put("registry", rel.apply(registryPath));
+    v.put("state_dir", rel.apply(stateDir));
+    v.put("registry_path", rel.apply(registryPath));
     v.put("online_store.path", rel.apply(onlinePath));
     v.put("offline_store.path", rel.apply(offlinePath));
     v.put("kafka.bootstrap_servers", bootstrapServers);

@@ -17,6 +17,7 @@ class QuiverConfigTest {
   void shouldUseDefaultsUnderTheRepoWhenThereIsNoSettingsFile() {
     QuiverConfig c = QuiverConfig.load(repo);
     assertThat(c.registryPath()).isEqualTo(repo.resolve(".quiver/registry.json"));
+    assertThat(c.kafkaDataDir()).isEqualTo(repo.resolve(".quiver/kafka"));
     assertThat(c.onlinePath()).isEqualTo(repo.resolve(".quiver/online"));
     assertThat(c.embeddedKafka()).isTrue();
     assertThat(c.serverPort()).isEqualTo(6566);
@@ -37,6 +38,16 @@ class QuiverConfigTest {
     assertThat(c.partitions()).isEqualTo(6);
     assertThat(c.serverPort()).isEqualTo(8080);
     assertThat(c.flushAge()).isEqualTo(Duration.ofMinutes(2));
+  }
+
+  @Test
+  void shouldPutDefaultPathsInsideAnotherStateFolder() throws Exception {
+    Files.writeString(repo.resolve("quiver.yaml"), "state_dir: state\noffline_store: {path: /tmp/elsewhere}\n");
+    QuiverConfig c = QuiverConfig.load(repo);
+    assertThat(c.registryPath()).isEqualTo(repo.resolve("state/registry.json"));
+    assertThat(c.onlinePath()).isEqualTo(repo.resolve("state/online"));
+    assertThat(c.offlinePath()).isEqualTo(Path.of("/tmp/elsewhere"));
+    assertThat(dev.quiver.registry.FeatureRepo.registryFile(repo)).isEqualTo(c.registryPath());
   }
 
   @Test
