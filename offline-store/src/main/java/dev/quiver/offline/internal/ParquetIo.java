@@ -572,12 +572,84 @@ public final class ParquetIo {
         .build();
   }
 
-  /** Writes a whole table to a file. */
+  static final int ROWS_PER_GROUP = 1 << 20;
+
+  /**
+   * Writes a whole table to a file: flat tables straight through the column writers, in row
+   * groups of {@value #ROWS_PER_GROUP} rows; tables with list columns through {@link #writer}.
+   */
   public static void write(Path file, Table t) throws IOException {
+    boolean flat = t.columns().stream().noneMatch(c -> c.type.isList());
+    if (flat) {
+      writeFlat(file, t);
+      return;
+    }
     try (ParquetWriter<Integer> w = writer(file, t.columns())) {
       for (int i = 0; i < t.rows(); i++) {
         w.write(i);
       }
+    }
+  }
+
+  private static void writeFlat(Path file, Table t) throws IOException {
+    List<Column> cols = t.columns();
+    MessageType schema = messageType(cols);
+    ParquetProperties props = ParquetProperties.builder()
+        .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
+        .withPageSize(1024 * 1024)
+        .withDictionaryPageSize(1024 * 1024)
+        .withDictionaryEncoding(true)
+        .build();
+    ParquetFileWriter fw = new ParquetFileWriter(new LocalOutputFile(file), schema, ParquetFileWriter.Mode.OVERWRITE,
+        128L * 1024 * 1024, 0, null, props);
+    org.apache.parquet.hadoop.CodecFactory codecs =
+        new org.apache.parquet.hadoop.CodecFactory(new org.apache.hadoop.conf.Configuration(false), props.getPageSizeThreshold());
+    try {
+      org.apache.parquet.compression.CompressionCodecFactory.BytesInputCompressor comp =
+          codecs.getCompressor(CompressionCodecName.SNAPPY);
+      fw.start();
+      List<ColumnDescriptor> descs = schema.getColumns();
+      int rows = t.rows();
+      for (int from = 0; from < rows; from += ROWS_PER_GROUP) {
+        int to = Math.min(rows, from + ROWS_PER_GROUP);
+        fw.startBlock(to - from);
+        org.apache.parquet.hadoop.ColumnChunkPageWriteStore pages = new org.apache.parquet.hadoop.ColumnChunkPageWriteStore(
+            comp, schema, props.getAllocator(), props.getColumnIndexTruncateLength(), props.getPageWriteChecksumEnabled());
+        org.apache.parquet.column.ColumnWriteStore store = props.newColumnWriteStore(schema, pages, pages);
+        org.apache.parquet.column.ColumnWriter[] ws = new org.apache.parquet.column.ColumnWriter[cols.size()];
+        for (int c = 0; c < ws.length; c++) {
+          ws[c] = store.getColumnWriter(descs.get(c));
+        }
+        for (int r = from; r < to; r++) {
+          for (int c = 0; c < ws.length; c++) {
+            Column col = cols.get(c);
+            org.apache.parquet.column.ColumnWriter w = ws[c];
+            if (col.isNull(r)) {
+              w.writeNull(0, 0);
+              continue;
+            }
+            switch (col.type) {
+              case BOOL -> w.write(col.ints[r] != 0, 0, 1);
+              case INT32 -> w.write(col.ints[r], 0, 1);
+              case FLOAT32 -> w.write(Float.intBitsToFloat(col.ints[r]), 0, 1);
+              case INT64, TIMESTAMP -> w.write(col.longs[r], 0, 1);
+              case FLOAT64 -> w.write(Double.longBitsToDouble(col.longs[r]), 0, 1);
+              case STRING -> w.write(Binary.fromString((String) col.objs[r]), 0, 1);
+              case BYTES -> w.write(Binary.fromConstantByteArray((byte[]) col.objs[r]), 0, 1);
+              default -> throw new IllegalStateException(col.type.toString());
+            }
+          }
+          store.endRecord();
+        }
+        store.flush();
+        pages.flushToFileWriter(fw);
+        fw.endBlock();
+        store.close();
+        pages.close();
+      }
+      fw.end(new HashMap<>());
+    } finally {
+      codecs.release();
     }
   }
 
