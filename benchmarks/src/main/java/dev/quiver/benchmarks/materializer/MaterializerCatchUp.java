@@ -13,6 +13,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -50,11 +53,12 @@ public final class MaterializerCatchUp {
 
       try (OnlineStore online = OnlineStore.open(work.resolve("online"), reg);
            OfflineStore offline = OfflineStore.open(work.resolve("offline"), reg)) {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
         long t2 = System.nanoTime();
         Materializer m = Materializer.create(MaterializerConfig.builder()
             .withBootstrapServers(kafka.bootstrapServers()).withGroupId("bench").withRegistry(reg)
             .withOnlineSink(online).withOfflineSink(offline).withOnRegistryChange(online::useRegistry)
-            .withFlushSize(200_000).withFlushAge(Duration.ofSeconds(5)).build()).start();
+            .withFlushSize(200_000).withFlushAge(Duration.ofSeconds(5)).withMeterRegistry(meters).build()).start();
         while (!BenchViews.drained(online, "bench", ends)) {
           Thread.sleep(50);
         }
@@ -63,6 +67,11 @@ public final class MaterializerCatchUp {
         System.out.printf("materializer: %d events into both stores in %.2f s = %.0f events/s%n", events, matS,
             events / matS);
         System.out.printf("ratio materializer / plain consumer: %.2f%n", (events / matS) / (read / plainS));
+        Timer onlineWrites = meters.get("quiver.materializer.online.write").timer();
+        Timer flushes = meters.get("quiver.materializer.flush").timer();
+        System.out.printf("of which: online writes %d taking %.2f s, offline flushes %d taking %.2f s%n",
+            onlineWrites.count(), onlineWrites.totalTime(TimeUnit.SECONDS), flushes.count(),
+            flushes.totalTime(TimeUnit.SECONDS));
       }
     }
   }
