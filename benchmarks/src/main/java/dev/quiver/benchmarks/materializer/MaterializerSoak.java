@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -39,6 +40,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class MaterializerSoak {
   static final int PARTITIONS = 3;
   static final int DRIVERS = 20_000;
+  static final int CHUNK = 1_000;
 
   private MaterializerSoak() {}
 
@@ -56,12 +58,22 @@ public final class MaterializerSoak {
       kafka.createTopic(BenchViews.TOPIC, PARTITIONS);
       List<Sent> sent = java.util.Collections.synchronizedList(new ArrayList<>());
       AtomicLong produced = new AtomicLong();
-      long perSecond = Math.max(1_000, events / (kills * 6L));
-      Thread producer = new Thread(() -> produce(kafka.bootstrapServers(), reg, events, perSecond, sent, produced), "producer");
+      // The producer sends a chunk per permit, handed out phase by phase, so events keep streaming
+      // in while each child runs and is killed.
+      Semaphore permits = new Semaphore(0);
+      Thread producer = new Thread(() -> produce(kafka.bootstrapServers(), reg, events, permits, sent, produced), "producer");
       producer.start();
+      long chunks = (events + CHUNK - 1) / CHUNK;
+      long released = 0;
 
       Process child = start(kafka, work, false, 0);
       for (int k = 1; k <= kills; k++) {
+        long quota = chunks / (kills + 1);
+        for (long j = 0; j < quota; j++) {
+          permits.release();
+          released++;
+          Thread.sleep(50);
+        }
         awaitProgress(work, k - 1);
         Thread.sleep(500 + random.nextInt(3_000));
         if (k == kills / 2) {
@@ -76,6 +88,7 @@ public final class MaterializerSoak {
         System.out.printf("kill %d (exit %d) at %d produced%n", k, child.exitValue(), produced.get());
         child = start(kafka, work, false, k);
       }
+      permits.release((int) (chunks - released));
       producer.join();
       child.destroyForcibly();
       child.waitFor(30, TimeUnit.SECONDS);
@@ -91,7 +104,8 @@ public final class MaterializerSoak {
     }
   }
 
-  static void produce(String bootstrap, RegistrySnapshot reg, long events, long perSecond, List<Sent> sent, AtomicLong produced) {
+  static void produce(String bootstrap, RegistrySnapshot reg, long events, Semaphore permits, List<Sent> sent,
+                      AtomicLong produced) {
     EventEncoder enc = EventEncoder.of(reg.currentVersion(BenchViews.VIEW));
     Properties p = new Properties();
     p.put("bootstrap.servers", bootstrap);
@@ -100,8 +114,10 @@ public final class MaterializerSoak {
     p.put("linger.ms", "10");
     p.put("delivery.timeout.ms", "600000");
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-      long t0 = System.nanoTime();
       for (long i = 0; i < events; i++) {
+        if (i % CHUNK == 0) {
+          permits.acquire();
+        }
         Map<String, Object> r = BenchViews.row(i, DRIVERS);
         ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(BenchViews.TOPIC, enc.key(r), enc.value(r));
         rec.headers().add(EventEncoder.CREATED_TS_HEADER, EventEncoder.createdHeader(BenchViews.created(i)));
@@ -114,11 +130,6 @@ public final class MaterializerSoak {
           sent.add(new Sent(md.partition(), md.offset(), index));
         });
         produced.incrementAndGet();
-        long due = t0 + (i * 1_000_000_000L) / perSecond;
-        long wait = due - System.nanoTime();
-        if (wait > 1_000_000) {
-          Thread.sleep(wait / 1_000_000);
-        }
       }
       producer.flush();
     } catch (InterruptedException e) {
