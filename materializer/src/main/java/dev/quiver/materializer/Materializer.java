@@ -60,8 +60,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>How exactly-once holds: the online store receives each poll's events in one atomic write
  * together with the {@link Positions} of the partitions they came from. Offline events are buffered
- * per view and flushed (one atomic {@link OfflineSink#append} per view) by size, by age, and on
- * revocation or shutdown; the next online write records the new offline position. On assignment
+ * per view and flushed (one atomic {@link OfflineSink#append} per view, on a flush thread of its
+ * own while consumption goes on, at most one in flight) by size, by age, and on revocation or
+ * shutdown; once a flush completed, the next online write records the new offline position. On assignment
  * each partition is sought to {@code min(online next, offline next)}, not to Kafka's group offset;
  * replayed records already in the online store (offset below its position) are not rewritten,
  * and those already in a committed offline range are not appended again. Kafka group offsets are
