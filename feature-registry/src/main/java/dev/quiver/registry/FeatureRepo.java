@@ -5,7 +5,6 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -90,7 +89,13 @@ public final class FeatureRepo {
     Map<String, Object> settings = readSettings(root, reader);
     Definitions defs = reader.definitions();
     List<DefinitionProblem> problems = new ArrayList<>(reader.problems);
-    problems.addAll(DefinitionValidator.problems(defs, reader.where));
+    for (DefinitionProblem p : DefinitionValidator.problems(defs, reader.where)) {
+      // A file that does not parse defines nothing, so references to its definitions would be
+      // reported as unknown too: noise that goes away once the YAML is fixed.
+      if (!reader.unparsedFiles || !p.message().contains(" references unknown ")) {
+        problems.add(p);
+      }
+    }
     if (!problems.isEmpty()) {
       throw new InvalidDefinitionException(problems);
     }
@@ -127,6 +132,9 @@ public final class FeatureRepo {
   /** The registry file of a repo folder whose definitions need not be valid (e.g. for {@code describe}). */
   public static Path registryFile(Path dir) {
     Path root = dir.toAbsolutePath().normalize();
+    if (!Files.isDirectory(root)) {
+      throw new UserInputException("Cannot open feature repo " + dir + ": not a folder");
+    }
     RepoReader reader = new RepoReader();
     Map<String, Object> settings = readSettings(root, reader);
     if (!reader.problems.isEmpty()) {
@@ -182,6 +190,7 @@ public final class FeatureRepo {
     private static final Set<String> SERVICE_FIELDS = Set.of("name", "features", "owner", "tags", "description");
 
     final List<DefinitionProblem> problems = new ArrayList<>();
+    boolean unparsedFiles;
     /** Fine-grained locations for the validator, keyed as {@link DefinitionValidator} documents. */
     final Map<String, SourceLocation> where = new HashMap<>();
     private final Map<String, Entity> entities = new LinkedHashMap<>();
@@ -201,12 +210,15 @@ public final class FeatureRepo {
         root = new Yaml(new LoaderOptions()).compose(r);
       } catch (MarkedYAMLException e) {
         problems.add(yamlProblem(relative, e));
+        unparsedFiles = true;
         return;
       } catch (YAMLException e) {
         problems.add(new DefinitionProblem(relative, null, "Cannot parse YAML: " + e.getMessage()));
+        unparsedFiles = true;
         return;
       } catch (IOException e) {
         problems.add(new DefinitionProblem(relative, null, "Cannot read file: " + e.getMessage()));
+        unparsedFiles = true;
         return;
       }
       if (root == null) {
@@ -241,10 +253,7 @@ public final class FeatureRepo {
         return;
       }
       Entity.Builder b = Entity.builder(name).withLocation(at).withDescription(string(m, "description", ""));
-      List<Node> keys = list(m, "join_keys");
-      if (!m.containsKey("join_keys")) {
-        problems.add(problem(n, "entity " + name + " has no join_keys"));
-      }
+      List<Node> keys = list(m, "join_keys"); // none at all is reported by the validator
       int i = 0;
       for (Node k : keys) {
         Map<String, NodeTuple> km = mapping(k, "a join key of entity " + name, KEY_FIELDS);

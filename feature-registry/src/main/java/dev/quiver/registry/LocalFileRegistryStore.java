@@ -81,11 +81,25 @@ public final class LocalFileRegistryStore implements RegistryStore {
             + ": registry changed since it was read; re-run plan (it is at version " + current
             + ", the change was planned against version " + (next.version() - 1) + ")");
       }
+      removeLeftoverTempFiles();
       writeAtomically(RegistryCodec.encode(next));
     } catch (IOException e) {
       throw new QuiverException("Cannot commit registry " + file + ": " + e.getMessage(), e);
     } finally {
       jvmLock.unlock();
+    }
+  }
+
+  /** Temp files of writers that died before their rename; safe to remove while holding the lock. */
+  private void removeLeftoverTempFiles() throws IOException {
+    String prefix = file.getFileName() + ".";
+    try (java.util.stream.Stream<Path> files = Files.list(file.getParent())) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        String n = p.getFileName().toString();
+        if (n.startsWith(prefix) && n.endsWith(".tmp")) {
+          Files.deleteIfExists(p);
+        }
+      }
     }
   }
 

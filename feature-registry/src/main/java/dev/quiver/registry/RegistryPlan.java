@@ -99,6 +99,7 @@ public final class RegistryPlan {
    */
   public static RegistryPlan between(RegistrySnapshot base, Definitions target) {
     DefinitionValidator.validate(target);
+    checkPinnedVersions(base, target);
     Definitions from = base.definitions();
     List<Change> changes = new ArrayList<>();
     diff(changes, Kind.ENTITY, from.entities(), target.entities(), Entity::sameDefinition,
@@ -113,6 +114,31 @@ public final class RegistryPlan {
         s -> new Detail(Action.REMOVE, "feature service " + s.name(), Verdict.BREAKING,
             "models fetching " + s.name() + " fail"), RegistryPlan::serviceChanged);
     return new RegistryPlan(base, target, changes);
+  }
+
+  /** A service may pin {@code view@vN:feature}; the version must exist once the plan is applied. */
+  private static void checkPinnedVersions(RegistrySnapshot base, Definitions target) {
+    List<DefinitionProblem> problems = new ArrayList<>();
+    RegistrySnapshot preview = null;
+    for (FeatureService s : target.services().values()) {
+      for (FeatureRef ref : s.features()) {
+        if (ref.version() == null) {
+          continue;
+        }
+        if (preview == null) {
+          preview = base.withDefinitions(target, Instant.EPOCH, "preview");
+        }
+        try {
+          preview.resolve(List.of(ref));
+        } catch (UserInputException e) {
+          problems.add(DefinitionValidator.problem(s.location(), "feature service " + s.name() + " references \""
+              + ref + "\", which does not exist: " + e.getMessage()));
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidDefinitionException(problems);
+    }
   }
 
   /** The snapshot the plan was computed against. */

@@ -6,22 +6,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class LocalFileRegistryStoreTest {
+class LocalFileRegistryStoreTest extends RegistryStoreContract {
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
 
   @TempDir
   Path dir;
+
+  @Override
+  protected RegistryStore newStore() {
+    return new LocalFileRegistryStore(dir.resolve("registry.json"));
+  }
 
   @Test
   void shouldLoadTheEmptyRegistryWhenNoFileExists() {
@@ -32,74 +31,26 @@ class LocalFileRegistryStoreTest {
   }
 
   @Test
-  void shouldLetOnlyOneOfTwoStoresOnOneFileCommitOnTheSameBase() {
+  void shouldNameTheFileAndBothVersionsInAConflict() {
     Path file = dir.resolve("registry.json");
     LocalFileRegistryStore a = new LocalFileRegistryStore(file);
     LocalFileRegistryStore b = new LocalFileRegistryStore(file);
-    RegistrySnapshot baseA = a.load();
-    RegistrySnapshot baseB = b.load();
+    RegistrySnapshot base = b.load();
+    a.commit(a.load().withDefinitions(Examples.driver(), T, "a"));
 
-    a.commit(baseA.withDefinitions(Examples.driver(), T, "a"));
-
-    RegistrySnapshot fromB = baseB.withDefinitions(
-        RegistryPlanTest.with(v -> v.withTtl(Duration.ofHours(9))), T, "b");
-    assertThatThrownBy(() -> b.commit(fromB))
+    assertThatThrownBy(() -> b.commit(base.withDefinitions(Examples.driver(), T, "b")))
         .isInstanceOf(RegistryConflictException.class)
         .hasMessage("Cannot commit registry version 1 to " + file.toAbsolutePath()
             + ": registry changed since it was read; re-run plan (it is at version 1, the change was planned "
             + "against version 0)");
-    RegistrySnapshot stored = b.load();
-    assertThat(stored.history()).extracting(HistoryEntry::summary).containsExactly("a");
-    assertThat(stored.view("driver_hourly_stats").ttl()).isEqualTo(Duration.ofHours(2));
-  }
-
-  @Test
-  void shouldLoseNoUpdateWhenManyStoresCommitConcurrently() throws Exception {
-    Path file = dir.resolve("registry.json");
-    int writers = 4;
-    int commitsEach = 10;
-    ExecutorService pool = Executors.newFixedThreadPool(writers);
-    try {
-      List<Future<Integer>> results = new ArrayList<>();
-      for (int w = 0; w < writers; w++) {
-        int id = w;
-        results.add(pool.submit(() -> {
-          LocalFileRegistryStore store = new LocalFileRegistryStore(file);
-          int conflicts = 0;
-          for (int i = 0; i < commitsEach; ) {
-            RegistrySnapshot base = store.load();
-            Definitions next = RegistryPlanTest.with(v -> v.withDescription("writer " + id));
-            try {
-              store.commit(base.withDefinitions(next, T, "writer " + id));
-              i++;
-            } catch (RegistryConflictException e) {
-              conflicts++;
-            }
-          }
-          return conflicts;
-        }));
-      }
-      for (Future<Integer> f : results) {
-        f.get();
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-
-    RegistrySnapshot s = new LocalFileRegistryStore(file).load();
-    assertThat(s.version()).isEqualTo(writers * commitsEach);
-    assertThat(s.history()).extracting(HistoryEntry::registryVersion)
-        .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, writers * commitsEach).boxed().toList());
-    for (int w = 0; w < writers; w++) {
-      String summary = "writer " + w;
-      assertThat(s.history()).filteredOn(h -> h.summary().equals(summary)).hasSize(commitsEach);
-    }
   }
 
   @Test
   void shouldLoseNoUpdateWhenTwoProcessesCommitToOneFile() throws Exception {
     Path file = dir.resolve("registry.json");
-    int count = 25;
+    // 100 each: with fewer commits the two processes rarely overlap, and the test would pass even without
+    // the file lock (checked by removing it: updates were lost at 100).
+    int count = 100;
     Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
     Process child = new ProcessBuilder(javaBin.toString(), "-cp", System.getProperty("java.class.path"),
         ConcurrentCommitter.class.getName(), file.toString(), "child", String.valueOf(count))
@@ -159,10 +110,11 @@ class LocalFileRegistryStoreTest {
   }
 
   @Test
-  void shouldLeaveOnlyTheRegistryAndItsLockFileBehind() throws IOException {
+  void shouldLeaveOnlyTheRegistryAndItsLockFileBehindEvenAfterACrashedWriter() throws IOException {
     Path file = dir.resolve("state").resolve("registry.json");
     LocalFileRegistryStore store = new LocalFileRegistryStore(file);
     store.commit(RegistrySnapshot.empty().withDefinitions(Examples.driver(), T, "a"));
+    Files.writeString(file.resolveSibling("registry.json.12345.tmp"), "half a registry from a writer that died");
     store.commit(store.load().withDefinitions(RegistryPlanTest.with(v -> v.withOwner("x")), T, "b"));
 
     try (Stream<Path> files = Files.list(file.getParent())) {

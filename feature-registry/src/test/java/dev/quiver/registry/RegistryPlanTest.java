@@ -13,7 +13,6 @@ import dev.quiver.registry.RegistryPlan.Detail;
 import dev.quiver.registry.RegistryPlan.Kind;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -209,6 +208,20 @@ class RegistryPlanTest {
   }
 
   @Test
+  void shouldAcceptAPinnedVersionThatExistsAndRejectOneThatDoesNot() {
+    Definitions pinned = new Definitions(Examples.driver().entities(), Examples.driver().sources(),
+        Examples.driver().views(), java.util.Map.of("svc", FeatureService.of("svc", "driver_hourly_stats@v1:conv_rate")));
+    assertThat(RegistryPlan.between(APPLIED, pinned).change(Kind.FEATURE_SERVICE, "svc")).isPresent();
+
+    Definitions future = new Definitions(Examples.driver().entities(), Examples.driver().sources(),
+        Examples.driver().views(), java.util.Map.of("svc", FeatureService.of("svc", "driver_hourly_stats@v2:conv_rate")));
+    assertThatThrownBy(() -> RegistryPlan.between(APPLIED, future))
+        .isInstanceOf(InvalidDefinitionException.class)
+        .hasMessage("feature service svc references \"driver_hourly_stats@v2:conv_rate\", which does not exist: "
+            + "Cannot find feature view version: driver_hourly_stats@v2");
+  }
+
+  @Test
   void shouldRefuseToPlanInvalidDefinitions() {
     Definitions bad = with(v -> v.withFeature("event_timestamp", ValueType.TIMESTAMP));
 
@@ -265,10 +278,5 @@ class RegistryPlanTest {
     v.features().forEach(f -> out.withFeature(f.name().equals(from) ? new Feature(to, f.type()) : f));
     return out.withSource(v.source()).withTtl(v.ttl()).withOwner(v.owner()).withTags(v.tags())
         .withDescription(v.description());
-  }
-
-  @SuppressWarnings("unused")
-  private static List<String> whats(Change c) {
-    return c.details().stream().map(Detail::what).toList();
   }
 }

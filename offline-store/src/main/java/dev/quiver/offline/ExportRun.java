@@ -109,6 +109,15 @@ final class ExportRun {
     stepsTotal = 2L + plans.size();
     step("read spine", 0, 1);
     Table spine = loadSpine(plans);
+    for (ViewPlan p : plans) {
+      for (int i = 0; i < p.outNames.size(); i++) {
+        if (spine.has(p.outNames.get(i))) {
+          throw new UserInputException("Cannot export features: output column " + p.outNames.get(i) + " of "
+              + p.name + "@v" + p.ver.version() + ":" + p.feats.get(i).feature().name()
+              + " collides with the spine column of that name in " + spineName + " (use full feature names)");
+        }
+      }
+    }
     int n = spine.rows();
     long[] sTs = spineTimes(spine);
     long minT = Long.MAX_VALUE;
@@ -447,15 +456,8 @@ final class ExportRun {
     List<Column> outCols = new ArrayList<>();
     if (parts == 1) {
       History h = new History(featNames, featTypes, (int) Math.min(Integer.MAX_VALUE - 16, Math.max(16, rowsEstimate)));
-      int done = 0;
-      for (InputFile f : p.inputs) {
-        readInput(p, f, dict, lo, maxT, asOf, (chunk, rows) -> {
-          for (int r : rows) {
-            h.add(chunk.key[r], chunk.ts[r], chunk.created[r], chunk.part[r], chunk.off[r], chunk.feats, r);
-          }
-        });
-        step("read " + p.name, ++done, p.inputs.size());
-      }
+      readAll(p, dict, lo, maxT, asOf, chunk ->
+          h.addAll(chunk.n, chunk.key, chunk.ts, chunk.created, chunk.part, chunk.off, chunk.feats));
       int[] all = new int[n];
       for (int i = 0; i < n; i++) {
         all[i] = i;
@@ -485,9 +487,8 @@ final class ExportRun {
         for (int i = 0; i < parts; i++) {
           writers.add(ParquetIo.writer(tmpDir.resolve("part-" + i + ".parquet"), slots));
         }
-        int done = 0;
-        for (InputFile f : p.inputs) {
-          readInput(p, f, dict, lo, maxT, asOf, (chunk, rows) -> {
+        {
+          readAll(p, dict, lo, maxT, asOf, chunk -> {
             int m = chunk.n;
             slots.set(0, Column.ofInts("k", ValueType.INT32, chunk.key, m));
             slots.set(1, Column.ofLongs("t", ValueType.INT64, chunk.ts, m));
@@ -499,14 +500,13 @@ final class ExportRun {
                   : chunk.feats[i].renamed("f" + i));
             }
             try {
-              for (int r : rows) {
+              for (int r = 0; r < m; r++) {
                 writers.get(chunk.key[r] % np).write(r);
               }
             } catch (IOException e) {
               throw new UncheckedIOException(e);
             }
           });
-          step("read " + p.name, ++done, p.inputs.size());
         }
       } finally {
         for (ParquetWriter<Integer> w : writers) {
@@ -582,17 +582,71 @@ final class ExportRun {
     Column[] feats;
   }
 
-  @FunctionalInterface
-  interface ChunkSink {
-    void accept(Chunk chunk, int[] keptRows);
+  private final Map<Path, String> inputSha = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Reads the inputs of a view on a few threads (each file's rows filtered and compacted in its
+   * thread; input checksums for the manifest computed there too) and hands the chunks to
+   * {@code sink} in input order.
+   */
+  private void readAll(ViewPlan p, KeyDict dict, long lo, long hi, long asOf,
+                       java.util.function.Consumer<Chunk> sink) throws IOException {
+    int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "quiver-export-read");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<java.util.concurrent.Future<List<Chunk>>> futures = new ArrayList<>();
+      int next = 0;
+      for (int i = 0; i < p.inputs.size(); i++) {
+        while (next < p.inputs.size() && next <= i + threads) {
+          InputFile f = p.inputs.get(next++);
+          futures.add(pool.submit(() -> {
+            List<Chunk> chunks = new ArrayList<>();
+            readInput(p, f, dict, lo, hi, asOf, chunks::add);
+            if (x.writeManifest) {
+              inputSha.put(f.path(), sha256(f.path()));
+            }
+            return chunks;
+          }));
+        }
+        List<Chunk> chunks;
+        try {
+          chunks = futures.get(i).get();
+          futures.set(i, null);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+          Throwable c = e.getCause();
+          if (c instanceof RuntimeException re) {
+            throw re;
+          }
+          if (c instanceof IOException io) {
+            throw io;
+          }
+          throw new IllegalStateException(c);
+        }
+        for (Chunk c : chunks) {
+          sink.accept(c);
+        }
+        step("read " + p.name, i + 1, p.inputs.size());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
-  private void readInput(ViewPlan p, InputFile f, KeyDict dict, long lo, long hi, long asOf, ChunkSink sink)
-      throws IOException {
+  private void readInput(ViewPlan p, InputFile f, KeyDict dict, long lo, long hi, long asOf,
+                         java.util.function.Consumer<Chunk> sink) throws IOException {
     Path file = f.path();
     MessageType schema;
+    ParquetFileReader reader;
     try {
-      schema = ParquetIo.schema(file);
+      reader = ParquetIo.open(file);
+      schema = reader.getFooter().getFileMetaData().getSchema();
     } catch (NoSuchFileException e) {
       throw new ExportInputException("Cannot read feature file " + file + " of view " + p.name + ": no such file",
           file, null, e);
@@ -600,6 +654,15 @@ final class ExportRun {
       throw new ExportInputException("Cannot read feature file " + file + " of view " + p.name
           + ": not a readable Parquet file (" + e.getMessage() + ")", file, null, e);
     }
+    try (reader) {
+      readOpen(p, f, dict, lo, hi, asOf, sink, reader, schema);
+    }
+  }
+
+  private void readOpen(ViewPlan p, InputFile f, KeyDict dict, long lo, long hi, long asOf,
+                        java.util.function.Consumer<Chunk> sink, ParquetFileReader reader, MessageType schema)
+      throws IOException {
+    Path file = f.path();
     String tsName = p.fromSource ? p.source.timestampField() : EVENT_TS;
     String crName = p.fromSource ? p.source.createdTimestampField() : CREATED_TS;
     List<String> names = new ArrayList<>();
@@ -628,6 +691,7 @@ final class ExportRun {
     }
     FeatureViewVersion fileVer = p.fromSource ? p.ver : x.registry.version(p.name, f.schemaVersion());
     if (!fileVer.joinKeys().equals(p.keys)) {
+
       return; // another entity: not comparable with the version read
     }
     int fixed = names.size();
@@ -658,7 +722,7 @@ final class ExportRun {
     final boolean hasCreated = crName != null;
     final int[] rowBase = {0};
     try {
-      ParquetIo.read(file, names, types, t -> {
+      ParquetIo.read(reader, names, types, t -> {
         int m = t.rows();
         Chunk c = new Chunk();
         c.n = m;
@@ -709,7 +773,7 @@ final class ExportRun {
           kept[k++] = r;
         }
         rowBase[0] += m;
-        sink.accept(c, Arrays.copyOf(kept, k));
+        sink.accept(compact(c, kept, k));
       }, true);
     } catch (ParquetIo.ColumnTypeException e) {
       throw new ExportInputException("Cannot read feature file " + file + " of view " + p.name + ": column "
@@ -723,6 +787,33 @@ final class ExportRun {
       throw new ExportInputException("Cannot read feature file " + file + " of view " + p.name
           + ": corrupt Parquet (" + e.getMessage() + ")", file, null, e);
     }
+  }
+
+  private static Chunk compact(Chunk c, int[] kept, int k) {
+    if (k == c.n) {
+      return c; // every row kept: the arrays are already compact
+    }
+    Chunk o = new Chunk();
+    o.n = k;
+    o.key = new int[k];
+    o.ts = new long[k];
+    o.created = new long[k];
+    o.part = new int[k];
+    o.off = new long[k];
+    for (int i = 0; i < k; i++) {
+      int r = kept[i];
+      o.key[i] = c.key[r];
+      o.ts[i] = c.ts[r];
+      o.created[i] = c.created[r];
+      o.part[i] = c.part[r];
+      o.off[i] = c.off[r];
+    }
+    int[] sel = k == kept.length ? kept : Arrays.copyOf(kept, k);
+    o.feats = new Column[c.feats.length];
+    for (int i = 0; i < c.feats.length; i++) {
+      o.feats[i] = c.feats[i] == null ? null : c.feats[i].gather(c.feats[i].name, sel);
+    }
+    return o;
   }
 
   // ------------------------------------------------------------------ manifest
@@ -791,7 +882,8 @@ final class ExportRun {
         in.put("view", p.name);
         in.put("path", f.path().toAbsolutePath().toString());
         in.put("size", Files.size(f.path()));
-        in.put("sha256", sha256(f.path()));
+        String known = inputSha.get(f.path());
+        in.put("sha256", known != null ? known : sha256(f.path()));
         in.put("schemaVersion", f.schemaVersion());
         in.put("index", f.index());
         in.put("rows", f.rows());

@@ -20,8 +20,16 @@ import java.util.Optional;
  *
  * <p>Storage: one RocksDB in {@code dir}; a column family {@code view.<name>} per feature view
  * (created when the view is first written) keyed by {@link dev.quiver.registry.EntityKeyCodec}
- * bytes, and a {@code meta} column family for {@link #write} metadata. The value layout is
- * documented in {@link dev.quiver.online.internal.ValueCodec}.
+ * bytes, and a {@code meta} column family for {@link #write} metadata (UTF-8 key, caller bytes).
+ *
+ * <p>Key (format 1, {@link dev.quiver.registry.EntityKeyCodec}): {@code 0x01}, the number of join
+ * keys, then per join key in the view's order its type tag and value (INT32/INT64 big-endian,
+ * STRING/BYTES 4-byte big-endian length then bytes).
+ *
+ * <p>Value (format 1, {@link dev.quiver.online.internal.ValueCodec}), big-endian:
+ * {@code 0x01}, event_ts micros (8), created_ts micros (8, Long.MIN_VALUE = none), partition (4),
+ * offset (8), schema version (4), then the Avro binary of that version's feature record.
+ * Both are pinned by golden files under {@code src/test/resources/golden}.
  */
 public final class OnlineStore implements OnlineSink {
   public static final long DEFAULT_BLOCK_CACHE_BYTES = 256L * 1024 * 1024;
@@ -70,6 +78,15 @@ public final class OnlineStore implements OnlineSink {
   /** Resolves {@code view:feature} references against {@link #registry()} and looks them up. */
   public OnlineFeatures get(List<String> featureRefs, Map<String, ? extends List<?>> entities, Instant now) {
     return get(registry().resolveRefs(featureRefs), EntityRows.columns(entities), now);
+  }
+
+  /**
+   * Looks up the features of a feature service (see {@link #get(List, EntityRows, Instant)}).
+   *
+   * @throws dev.quiver.registry.NoSuchFeatureServiceException naming the service
+   */
+  public OnlineFeatures getService(String featureService, EntityRows entities, Instant now) {
+    return get(registry().resolveService(featureService), entities, now);
   }
 
   /**

@@ -40,13 +40,16 @@ import picocli.CommandLine.Spec;
         "  quiver describe driver_hourly_stats -r example",
         "  quiver apply --help          help of one command",
         "",
-        "Exit codes: 0 success, 2 user error (bad definitions, refused apply), 1 anything else.",
+        "Exit codes: 0 success, 2 user error (bad definitions, refused apply), 1 anything else",
+        "(run with -Dquiver.log.level=debug, e.g. JAVA_TOOL_OPTIONS, for its stack trace).",
     })
 public final class QuiverCli implements Runnable {
   /** Exit code of a user error. */
   public static final int EXIT_USER_ERROR = 2;
   /** Exit code of any other failure. */
   public static final int EXIT_FAILURE = 1;
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QuiverCli.class);
 
   private final Clock clock;
 
@@ -109,6 +112,7 @@ public final class QuiverCli implements Runnable {
       err.println(ex.getMessage());
       return EXIT_USER_ERROR;
     }
+    LOG.debug("quiver failed", ex);
     String message = ex.getMessage() == null ? ex.getClass().getSimpleName()
         : ex instanceof dev.quiver.registry.QuiverException ? ex.getMessage()
         : ex.getClass().getSimpleName() + ": " + ex.getMessage();

@@ -66,6 +66,32 @@ public final class Column {
     }
   }
 
+  /** Makes room for {@code extra} more values. */
+  void reserve(int extra) {
+    ensure(size + extra);
+  }
+
+  /** Appends every row of {@code src} (same type). */
+  public void appendAll(Column src) {
+    ensure(size + src.size);
+    switch (storage(type)) {
+      case 0 -> System.arraycopy(src.ints, 0, ints, size, src.size);
+      case 1 -> System.arraycopy(src.longs, 0, longs, size, src.size);
+      default -> System.arraycopy(src.objs, 0, objs, size, src.size);
+    }
+    for (int b = src.nulls.nextSetBit(0); b >= 0 && b < src.size; b = src.nulls.nextSetBit(b + 1)) {
+      nulls.set(size + b);
+    }
+    size += src.size;
+  }
+
+  /** Appends n nulls. */
+  public void appendNulls(int n) {
+    ensure(size + n);
+    nulls.set(size, size + n);
+    size += n;
+  }
+
   public void addNull() {
     ensure(size + 1);
     nulls.set(size);

@@ -60,6 +60,27 @@ public final class History {
     n++;
   }
 
+  /**
+   * Appends m rows given as arrays (compacted: all rows kept) and feature columns of m rows
+   * (null entry = the feature is absent: nulls).
+   */
+  public void addAll(int m, int[] k, long[] t, long[] c, int[] p, long[] o, Column[] src) {
+    ensure(n + m);
+    System.arraycopy(k, 0, key, n, m);
+    System.arraycopy(t, 0, ts, n, m);
+    System.arraycopy(c, 0, created, n, m);
+    System.arraycopy(p, 0, part, n, m);
+    System.arraycopy(o, 0, off, n, m);
+    for (int i = 0; i < feats.length; i++) {
+      if (src[i] == null) {
+        feats[i].appendNulls(m);
+      } else {
+        feats[i].appendAll(src[i]);
+      }
+    }
+    n += m;
+  }
+
   public long bytes() {
     long b = (long) key.length * 32;
     for (Column c : feats) {

@@ -3,8 +3,11 @@ package dev.quiver.online.internal;
 import dev.quiver.registry.Feature;
 import dev.quiver.registry.FeatureViewVersion;
 import dev.quiver.registry.QuiverException;
+import dev.quiver.registry.Timestamps;
+import dev.quiver.registry.ValueType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,6 +57,73 @@ public final class FeatureCodecs {
   public record Encoder(GenericDatumWriter<GenericRecord> writer, Schema schema, List<Feature> features) {}
 
   private static final ThreadLocal<BinaryDecoder> DECODERS = new ThreadLocal<>();
+
+  /**
+   * Decodes a value written under the version it is read as, straight from the Avro binary into
+   * Java values (no intermediate record): every feature is a union of null (branch 0) and its
+   * type (branch 1). Only the features flagged in {@code wanted} are materialized.
+   *
+   * @return one Java value (or null) per feature of {@code features}; null where not wanted
+   */
+  public static Object[] decodeSameVersion(String view, byte[] value, int offset, List<Feature> features,
+                                           boolean[] wanted) {
+    BinaryDecoder d = DecoderFactory.get().binaryDecoder(value, offset, value.length - offset, DECODERS.get());
+    DECODERS.set(d);
+    Object[] out = new Object[features.size()];
+    try {
+      for (int i = 0; i < out.length; i++) {
+        int branch = d.readIndex();
+        if (branch == 0) {
+          continue;
+        }
+        if (branch != 1) {
+          throw new IOException("feature " + features.get(i).name() + " has union branch " + branch);
+        }
+        Object v = read(d, features.get(i).type());
+        if (wanted[i]) {
+          out[i] = v;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new QuiverException("Cannot decode online value of feature view " + view + ": " + e.getMessage(), e);
+    }
+    return out;
+  }
+
+  private static Object read(BinaryDecoder d, ValueType type) throws IOException {
+    switch (type) {
+      case BOOL:
+        return d.readBoolean();
+      case INT32:
+        return d.readInt();
+      case INT64:
+        return d.readLong();
+      case FLOAT32:
+        return d.readFloat();
+      case FLOAT64:
+        return d.readDouble();
+      case STRING:
+        return d.readString();
+      case BYTES: {
+        java.nio.ByteBuffer b = d.readBytes(null);
+        byte[] bytes = new byte[b.remaining()];
+        b.get(bytes);
+        return bytes;
+      }
+      case TIMESTAMP:
+        return Timestamps.fromMicros(d.readLong());
+      default: {
+        ValueType element = type.elementType().orElseThrow();
+        List<Object> items = new ArrayList<>();
+        for (long n = d.readArrayStart(); n > 0; n = d.arrayNext()) {
+          for (long i = 0; i < n; i++) {
+            items.add(read(d, element));
+          }
+        }
+        return List.copyOf(items);
+      }
+    }
+  }
 
   private final Map<ReaderKey, Decoder> decoders = new ConcurrentHashMap<>();
   private final Map<WriterKey, Encoder> encoders = new ConcurrentHashMap<>();

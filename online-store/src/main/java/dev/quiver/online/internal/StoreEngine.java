@@ -52,6 +52,8 @@ public final class StoreEngine {
 
   // ---------------------------------------------------------------- reads
 
+  private record GroupKey(String view, int version) {}
+
   /** See {@link dev.quiver.online.OnlineStore#get}. */
   public OnlineFeatures get(List<ResolvedFeature> features, EntityRows rows, Instant now) {
     int n = rows.size();
@@ -59,10 +61,10 @@ public final class StoreEngine {
     FeatureValue[] out = new FeatureValue[n * f];
     long nowMicros = Timestamps.toMicros(now);
     // group the requested features by the view version they read, keeping request order inside
-    Map<String, List<Integer>> groups = new LinkedHashMap<>();
+    Map<GroupKey, List<Integer>> groups = new LinkedHashMap<>();
     for (int j = 0; j < f; j++) {
       ResolvedFeature rf = features.get(j);
-      groups.computeIfAbsent(rf.view().name() + "@" + rf.version().version(), k -> new ArrayList<>(4)).add(j);
+      groups.computeIfAbsent(new GroupKey(rf.view().name(), rf.version().version()), k -> new ArrayList<>(f)).add(j);
     }
     for (List<Integer> group : groups.values()) {
       readGroup(features, group, rows, nowMicros, out);
@@ -81,9 +83,19 @@ public final class StoreEngine {
     List<byte[]> values = core.multiGet(view, keys);
     Duration ttl = first.view().ttl();
     long ttlMicros = ttl.isZero() || ttl.isNegative() ? 0 : Timestamps.toMicros(Instant.EPOCH.plus(ttl));
-    int[] positions = null;
-    FeatureCodecs.Decoder lastDecoder = null;
-    int lastWriter = -1;
+    // where each requested feature sits in the reader version
+    List<Feature> readerFeatures = reader.features();
+    int[] positions = new int[group.size()];
+    boolean[] wanted = new boolean[readerFeatures.size()];
+    for (int g = 0; g < group.size(); g++) {
+      String name = features.get(group.get(g)).feature().name();
+      for (int p = 0; p < readerFeatures.size(); p++) {
+        if (readerFeatures.get(p).name().equals(name)) {
+          positions[g] = p;
+          wanted[p] = true;
+        }
+      }
+    }
     for (int i = 0; i < n; i++) {
       byte[] v = values.get(i);
       if (v == null) {
@@ -101,26 +113,29 @@ public final class StoreEngine {
         }
         continue;
       }
-      if (lastDecoder == null || h.schemaVersion() != lastWriter) {
-        int writerVersion = h.schemaVersion();
-        lastDecoder = codecs.decoder(reader, writerVersion, () -> registry.version(view, writerVersion));
-        lastWriter = writerVersion;
-        if (positions == null) {
-          positions = new int[group.size()];
-          for (int g = 0; g < group.size(); g++) {
-            positions[g] = lastDecoder.position(features.get(group.get(g)).feature().name());
-          }
-        }
-      }
-      GenericRecord rec = lastDecoder.decode(v, ValueCodec.HEADER_BYTES);
+      Object[] decoded = h.schemaVersion() == reader.version()
+          ? FeatureCodecs.decodeSameVersion(view, v, ValueCodec.HEADER_BYTES, readerFeatures, wanted)
+          : decodeOtherVersion(reader, h.schemaVersion(), v);
       for (int g = 0; g < group.size(); g++) {
-        int j = group.get(g);
-        Object raw = rec.get(positions[g]);
-        out[i * f + j] = raw == null
+        Object value = decoded[positions[g]];
+        out[i * f + group.get(g)] = value == null
             ? new FeatureValue(null, FeatureStatus.NULL_VALUE, eventTime)
-            : new FeatureValue(features.get(j).feature().type().fromAvro(raw), FeatureStatus.PRESENT, eventTime);
+            : new FeatureValue(value, FeatureStatus.PRESENT, eventTime);
       }
     }
+  }
+
+  /** A value written under another version, read through Avro schema resolution. */
+  private Object[] decodeOtherVersion(FeatureViewVersion reader, int writerVersion, byte[] v) {
+    FeatureCodecs.Decoder decoder = codecs.decoder(reader, writerVersion,
+        () -> registry.version(reader.view(), writerVersion));
+    GenericRecord rec = decoder.decode(v, ValueCodec.HEADER_BYTES);
+    List<Feature> fs = reader.features();
+    Object[] out = new Object[fs.size()];
+    for (int p = 0; p < out.length; p++) {
+      out[p] = fs.get(p).type().fromAvro(rec.get(p));
+    }
+    return out;
   }
 
   private static List<byte[]> entityKeys(String view, List<JoinKey> joinKeys, EntityRows rows) {

@@ -1,0 +1,59 @@
+package dev.quiver.online.internal;
+
+import dev.quiver.online.OnlineStore;
+import dev.quiver.online.PushHandler;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Clock;
+import java.util.Set;
+
+/** Assembles the HTTP router: the endpoints, body limits, metrics and the one error handler. */
+public final class HttpRoutes {
+  private static final Set<String> ENDPOINTS = Set.of("/get-online-features", "/push", "/health", "/metrics");
+
+  private final ServerMetrics metrics = new ServerMetrics();
+  private final Router router;
+
+  public HttpRoutes(Vertx vertx, OnlineStore store, PushHandler push, Clock clock, int maxEntities, long maxBodyBytes) {
+    router = Router.router(vertx);
+    ErrorHandler errors = new ErrorHandler(maxBodyBytes);
+    router.route().handler(ctx -> {
+      long start = System.nanoTime();
+      String path = ctx.request().path();
+      String endpoint = ENDPOINTS.contains(path) ? path : "other";
+      ctx.addEndHandler(done -> metrics.request(endpoint, ctx.response().getStatusCode(), System.nanoTime() - start));
+      ctx.next();
+    });
+    router.post("/get-online-features")
+        .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
+        .handler(new GetOnlineFeaturesHandler(vertx, store, clock, maxEntities, metrics));
+    router.post("/push")
+        .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
+        .handler(new PushEndpointHandler(vertx, push));
+    router.get("/health").handler(ctx -> {
+      if (store.isClosed()) {
+        ctx.response().setStatusCode(503).putHeader("content-type", "application/json")
+            .end(new JsonObject().put("error", "unavailable").put("detail", "Cannot serve: the online store is closed").encode());
+      } else {
+        ctx.response().putHeader("content-type", "application/json").end("{\"status\":\"ok\"}");
+      }
+    });
+    router.get("/metrics").handler(ctx -> vertx.executeBlocking(metrics::scrape, false)
+        .onSuccess(text -> ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(text))
+        .onFailure(ctx::fail));
+    router.route().failureHandler(errors);
+    router.errorHandler(404, errors);
+    router.errorHandler(405, errors);
+    router.errorHandler(500, errors);
+  }
+
+  public Router router() {
+    return router;
+  }
+
+  public void close() {
+    metrics.close();
+  }
+}
