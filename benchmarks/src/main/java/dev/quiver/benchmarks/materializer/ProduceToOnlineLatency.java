@@ -88,7 +88,7 @@ public final class ProduceToOnlineLatency {
     while (true) {
       Sample s = pending.peek();
       if (s == null) {
-        LockSupport.parkNanos(200_000);
+        LockSupport.parkNanos(1_000_000);
         continue;
       }
       Object trips = online.get(List.of(BenchViews.VIEW + ":trips"), Map.of("driver_id", List.of(s.driver())),
@@ -97,7 +97,7 @@ public final class ProduceToOnlineLatency {
         hist.recordValue(Math.min(System.nanoTime() - s.sentNanos(), 59_999_999_999L));
         pending.poll();
       } else {
-        LockSupport.parkNanos(200_000);
+        LockSupport.parkNanos(1_000_000);
       }
     }
   }
