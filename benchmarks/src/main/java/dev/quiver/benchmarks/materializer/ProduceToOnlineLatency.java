@@ -14,6 +14,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
@@ -40,7 +43,8 @@ public final class ProduceToOnlineLatency {
          OnlineStore online = OnlineStore.open(work.resolve("online"), reg);
          OfflineStore offline = OfflineStore.open(work.resolve("offline"), reg)) {
       kafka.createTopic(BenchViews.TOPIC, 3);
-      Materializer m = Materializer.create(MaterializerConfig.builder()
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      Materializer m = Materializer.create(MaterializerConfig.builder().withMeterRegistry(meters)
           .withBootstrapServers(kafka.bootstrapServers()).withGroupId("latency").withRegistry(reg)
           .withOnlineSink(online).withOfflineSink(offline).withFlushAge(flushAge)
           .withConsumerProperty("fetch.max.wait.ms", "10").build()).start();
@@ -79,6 +83,13 @@ public final class ProduceToOnlineLatency {
         System.out.printf("produce -> readable online: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms%n",
             hist.getValueAtPercentile(50) / 1e6, hist.getValueAtPercentile(90) / 1e6,
             hist.getValueAtPercentile(99) / 1e6, hist.getValueAtPercentile(99.9) / 1e6, hist.getMaxValue() / 1e6);
+      }
+      Timer writes = meters.get("quiver.materializer.online.write").timer();
+      System.out.printf("online writes: %d, mean %.1f ms, max (last minute) %.1f ms%n", writes.count(),
+          writes.mean(TimeUnit.MILLISECONDS), writes.max(TimeUnit.MILLISECONDS));
+      for (Timer t : meters.get("quiver.materializer.flush").timers()) {
+        System.out.printf("offline flushes: %d, mean %.1f ms, max (last minute) %.1f ms%n", t.count(),
+            t.mean(TimeUnit.MILLISECONDS), t.max(TimeUnit.MILLISECONDS));
       }
       m.shutdown();
     }
