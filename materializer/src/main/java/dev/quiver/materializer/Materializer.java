@@ -82,6 +82,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Materializer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Materializer.class);
+  /** A buffer this many times the flush size waits for the flush in flight (bounds memory). */
+  private static final int BACK_PRESSURE_FACTOR = 4;
 
   private final MaterializerConfig config;
   private final MeterRegistry meters;
@@ -379,7 +381,8 @@ public final class Materializer implements AutoCloseable {
   /**
    * Hands due buffers to the flush thread, so Parquet is written while the next records are
    * consumed. At most one flush is in flight: a buffer that comes due meanwhile keeps filling and
-   * goes next, and only a buffer grown to twice the flush size waits for it (back-pressure);
+   * goes next, and only a buffer grown to {@value #BACK_PRESSURE_FACTOR} times the flush size waits
+   * for it (back-pressure, timed as {@code quiver.materializer.flush.wait});
    * {@code all} (revocation, shutdown) flushes everything and waits. A position past a buffered event is only written once its flush
    * completed (see {@link #offlineNext}).
    */
@@ -398,11 +401,13 @@ public final class Materializer implements AutoCloseable {
       }
       if (all || b.events.size() >= config.flushSize() || now - b.firstAddedMillis >= config.flushAge().toMillis()) {
         if (!inFlight.isEmpty()) {
-          if (!all && b.events.size() < 2L * config.flushSize()) {
+          if (!all && b.events.size() < BACK_PRESSURE_FACTOR * (long) config.flushSize()) {
             // Keep consuming (and writing online) while the previous flush runs; this buffer goes next.
             continue;
           }
+          Timer.Sample waited = Timer.start(meters);
           reapFlushes(true);
+          waited.stop(Timer.builder("quiver.materializer.flush.wait").register(meters));
         }
         String view = e.getKey();
         List<FeatureEvent> events = b.events;
