@@ -94,7 +94,7 @@ public final class Materializer implements AutoCloseable {
   private volatile boolean running;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
-  private volatile Set<TopicPartition> ownedView = Set.of();
+  private volatile Set<String> ownedView = Set.of();
   private Thread thread;
 
   // Poll-thread state.
@@ -192,8 +192,8 @@ public final class Materializer implements AutoCloseable {
     return running && stopped.getCount() > 0;
   }
 
-  /** The partitions this instance owns now (a copy; any thread). */
-  public Set<TopicPartition> assignment() {
+  /** The partitions this instance owns now, as {@code <topic>-<partition>} (a copy; any thread). */
+  public Set<String> assignment() {
     return ownedView;
   }
 
@@ -569,7 +569,7 @@ public final class Materializer implements AutoCloseable {
         LOG.info("Materializer of group {} owns {} from offset {} (online next {}, offline next {})",
             config.groupId(), tp, start.resumeAt(), start.onlineNext(), start.offlineNext());
       }
-      ownedView = Set.copyOf(owned.keySet());
+      ownedView = owned.keySet().stream().map(TopicPartition::toString).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     private void drop(Collection<TopicPartition> partitions) {
@@ -580,7 +580,7 @@ public final class Materializer implements AutoCloseable {
           l.set(-1);
         }
       }
-      ownedView = Set.copyOf(owned.keySet());
+      ownedView = owned.keySet().stream().map(TopicPartition::toString).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
   }
 

@@ -41,7 +41,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -315,7 +314,7 @@ abstract class MaterializerEndToEndContract {
     }
     await().atMost(Duration.ofSeconds(60)).until(() -> m1.assignment().size() + m2.assignment().size() == 6
         && !m2.assignment().isEmpty() && !m1.assignment().isEmpty());
-    Set<TopicPartition> both = new HashSet<>(m1.assignment());
+    Set<String> both = new HashSet<>(m1.assignment());
     both.retainAll(m2.assignment());
     assertThat(both).as("partitions owned by both").isEmpty();
 
