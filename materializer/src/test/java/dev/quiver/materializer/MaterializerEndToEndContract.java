@@ -41,7 +41,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -132,11 +131,19 @@ abstract class MaterializerEndToEndContract {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     Materializer m = start("g-basic", reg, online, offline, "dlq-basic", meters);
     await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(offline, view) >= sent.size());
+    for (int p = 0; p < 3; p++) {
+      String partition = String.valueOf(p);
+      await().atMost(Duration.ofSeconds(10)).until(() -> meters.find("quiver.materializer.lag")
+          .tags("topic", topic(view), "partition", partition).gauge() != null
+          && meters.get("quiver.materializer.lag").tags("topic", topic(view), "partition", partition).gauge().value() == 0);
+    }
     m.shutdown();
 
     assertThat(offlineRows(offline, view)).containsExactlyInAnyOrderElementsOf(rowsOf(sent, 1));
     Fixtures.assertOnlineHoldsLatest(online, view, sent);
     assertThat(meters.get("quiver.materializer.records").tag("view", view).counter().count()).isEqualTo(5_000);
+    assertThat(meters.get("quiver.materializer.flush").tag("view", view).timer().count()).isPositive();
+    assertThat(meters.get("quiver.materializer.online.write").timer().count()).isPositive();
     assertThat(meters.get("quiver.materializer.freshness").tag("view", view).gauge().value()).isPositive();
     assertThat(m.deadLetterCount()).isZero();
     assertThat(m.failure()).isEmpty();
@@ -197,13 +204,18 @@ abstract class MaterializerEndToEndContract {
       }
     }
 
-    Materializer m = start("g-dlq", reg, online, offline, dlq, new SimpleMeterRegistry());
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    Materializer m = start("g-dlq", reg, online, offline, dlq, meters);
     List<ConsumerRecord<byte[], byte[]>> letters = readAll(dlq, bad.size());
     await().atMost(Duration.ofSeconds(30)).until(() -> offlineRowCount(offline, view) >= goodEvents.size());
     m.shutdown();
 
     assertThat(letters).hasSize(bad.size());
     assertThat(m.deadLetterCount()).isEqualTo(bad.size());
+    assertThat(meters.get("quiver.materializer.dead.letters").tag("reason", "TIMESTAMP_OUT_OF_RANGE").counter().count())
+        .isEqualTo(2);
+    assertThat(meters.get("quiver.materializer.dead.letters").tag("reason", "KEY_MISMATCH").counter().count())
+        .isEqualTo(2);
     for (ConsumerRecord<byte[], byte[]> l : letters) {
       long offset = Long.parseLong(header(l, DeadLetters.SOURCE_OFFSET));
       assertThat(header(l, DeadLetters.ERROR_CLASS)).as("error class of offset %d", offset)
@@ -302,7 +314,7 @@ abstract class MaterializerEndToEndContract {
     }
     await().atMost(Duration.ofSeconds(60)).until(() -> m1.assignment().size() + m2.assignment().size() == 6
         && !m2.assignment().isEmpty() && !m1.assignment().isEmpty());
-    Set<TopicPartition> both = new HashSet<>(m1.assignment());
+    Set<String> both = new HashSet<>(m1.assignment());
     both.retainAll(m2.assignment());
     assertThat(both).as("partitions owned by both").isEmpty();
 
