@@ -81,6 +81,13 @@ import org.slf4j.LoggerFactory;
  * <p>The sinks belong to the caller: the materializer never closes them.
  */
 public final class Materializer implements AutoCloseable {
+  /**
+   * Optional record header naming where a record goes: {@code online}, {@code offline} or
+   * {@code online_and_offline} (the default when absent), as Feast's push {@code to} does. Any
+   * other value sends the record to the dead-letter topic.
+   */
+  public static final String TARGET_HEADER = "quiver.to";
+
   private static final Logger LOG = LoggerFactory.getLogger(Materializer.class);
   /** A buffer this many times the flush size waits for the flush in flight (bounds memory). */
   private static final int BACK_PRESSURE_FACTOR = 4;
@@ -294,7 +301,17 @@ public final class Materializer implements AutoCloseable {
       }
       long offset = r.offset();
       FeatureEvent event;
+      boolean toOnline;
+      boolean toOffline;
       try {
+        byte[] to = header(r, TARGET_HEADER);
+        String target = to == null ? "online_and_offline" : new String(to, StandardCharsets.UTF_8);
+        toOnline = target.equals("online") || target.equals("online_and_offline");
+        toOffline = target.equals("offline") || target.equals("online_and_offline");
+        if (!toOnline && !toOffline) {
+          throw new BadRecordException(DeadLetters.Reason.SCHEMA_VIOLATION, "Cannot route record: header "
+              + TARGET_HEADER + " is \"" + target + "\" (expected online, offline or online_and_offline)");
+        }
         event = reader.read(r.key(), r.value(), header(r, EventEncoder.CREATED_TS_HEADER), r.timestamp(),
             r.partition(), offset, nowMicros);
       } catch (BadRecordException e) {
@@ -308,10 +325,10 @@ public final class Materializer implements AutoCloseable {
         continue;
       }
       FeatureView def = snapshot.definitions().views().get(view);
-      if (def.online() && offset >= ps.start.onlineNext()) {
+      if (toOnline && def.online() && offset >= ps.start.onlineNext()) {
         onlineBatch.add(event);
       }
-      if (def.offline() && offline != null && offset >= ps.start.offlineNext() && !ps.inCommittedRange(view, offset)) {
+      if (toOffline && def.offline() && offline != null && offset >= ps.start.offlineNext() && !ps.inCommittedRange(view, offset)) {
         buffer(view, tp).add(event, tp, config.clock().millis());
       }
       perView.merge(view, 1, Integer::sum);
