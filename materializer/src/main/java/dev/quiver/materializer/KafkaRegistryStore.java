@@ -107,7 +107,12 @@ public final class KafkaRegistryStore implements RegistryStore {
         producer.commitTransaction();
       } catch (KafkaException e) {
         if (!fenced(e)) {
-          throw e;
+          // The outcome is unknown (e.g. the coordinator failed EndTxn while another committer
+          // fenced us): settle it, then see whether our snapshot is the one that landed.
+          RegistrySnapshot landed = settle(p, c);
+          if (landed.version() == next.version() && landed.hash().equals(next.hash())) {
+            return;
+          }
         }
         throw new RegistryConflictException("Cannot commit registry version " + next.version() + " to topic " + topic
             + ": registry changed since it was read; re-run plan (another commit started meanwhile)");
@@ -118,6 +123,20 @@ public final class KafkaRegistryStore implements RegistryStore {
       throw new QuiverException("Cannot commit registry version " + next.version() + " to topic " + topic + ": "
           + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Completes or aborts whatever transaction of the registry's transactional id is pending (a new
+   * producer's initTransactions does that), then reads the latest committed snapshot.
+   */
+  private RegistrySnapshot settle(Properties producerProps, KafkaConsumer<byte[], byte[]> c) {
+    Properties p = new Properties();
+    p.putAll(producerProps);
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, "quiver-registry-settle-" + UUID.randomUUID());
+    try (KafkaProducer<byte[], byte[]> settler = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      settler.initTransactions();
+    }
+    return readLatest(c);
   }
 
   /** Whether another committer's transaction fenced ours (our records never become visible). */
