@@ -133,6 +133,9 @@ public final class FeatureRepo {
   /** The registry file of a repo folder whose definitions need not be valid (e.g. for {@code describe}). */
   public static Path registryFile(Path dir) {
     Path root = dir.toAbsolutePath().normalize();
+    if (!Files.isDirectory(root)) {
+      throw new UserInputException("Cannot open feature repo " + dir + ": not a folder");
+    }
     RepoReader reader = new RepoReader();
     Map<String, Object> settings = readSettings(root, reader);
     if (!reader.problems.isEmpty()) {
@@ -251,10 +254,7 @@ public final class FeatureRepo {
         return;
       }
       Entity.Builder b = Entity.builder(name).withLocation(at).withDescription(string(m, "description", ""));
-      List<Node> keys = list(m, "join_keys");
-      if (!m.containsKey("join_keys")) {
-        problems.add(problem(n, "entity " + name + " has no join_keys"));
-      }
+      List<Node> keys = list(m, "join_keys"); // none at all is reported by the validator
       int i = 0;
       for (Node k : keys) {
         Map<String, NodeTuple> km = mapping(k, "a join key of entity " + name, KEY_FIELDS);

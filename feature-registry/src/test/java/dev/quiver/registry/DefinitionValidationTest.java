@@ -178,6 +178,13 @@ class DefinitionValidationTest {
   }
 
   @Test
+  void shouldRejectAnEntityWithoutJoinKeysOnce() throws IOException {
+    write("defs.yaml", replace(3, "    description: no keys"));
+
+    assertThat(problems()).containsExactly("defs.yaml:2: entity driver has no join keys");
+  }
+
+  @Test
   void shouldReportYamlThatDoesNotParseWithItsLine() throws IOException {
     write("defs.yaml", replace(9, "    entities: [driver"));
 

@@ -159,6 +159,16 @@ class QuiverCliTest {
   }
 
   @Test
+  void shouldExitWithTwoWhenTheRepoIsNotAFolder() {
+    Path missing = repo.resolve("no-such-repo");
+
+    assertThat(run("plan", "-r", missing.toString())).isEqualTo(2);
+    assertThat(err).isEqualTo("Cannot load feature repo " + missing + ": not a folder\n");
+    assertThat(run("list", "-r", missing.toString())).isEqualTo(2);
+    assertThat(err).isEqualTo("Cannot open feature repo " + missing + ": not a folder\n");
+  }
+
+  @Test
   void shouldTellWhenTheRegistryIsEmpty() {
     assertThat(run("list", "-r", repo.toString())).isZero();
     assertThat(out).contains("is empty; run quiver apply first.");

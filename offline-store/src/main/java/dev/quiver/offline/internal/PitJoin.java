@@ -3,11 +3,14 @@ package dev.quiver.offline.internal;
 import it.unimi.dsi.fastutil.ints.IntArrays;
 
 /**
- * The point-in-time join under the one ordering rule, on primitive arrays. Spine rows and
- * history rows are bucketed by key id (a counting sort), each bucket is sorted (spine by time,
- * history by {@code (event_ts, created_ts, partition, offset)}), and the two are merged: the
- * winner for a spine row at {@code t} is the last history row with {@code event_ts <= t}, kept
- * when {@code ttl == 0} or {@code event_ts >= t - ttl}.
+ * The point-in-time join under the one ordering rule, on primitive arrays, without sorting the
+ * history. Spine rows are bucketed by key id (a counting sort) and sorted by time within each
+ * bucket. Each history row is a candidate for every spine row of its key with
+ * {@code t >= event_ts}: a binary search finds the first such spine row, which keeps the
+ * greatest candidate (under {@code (event_ts, created_ts, partition, offset)}) landing there; a
+ * prefix maximum along the bucket then gives each spine row the greatest candidate with
+ * {@code event_ts <= t}. It is kept when {@code ttl == 0} or {@code event_ts >= t - ttl}: the
+ * greatest candidate has the latest event time, so if it is too old all are.
  */
 public final class PitJoin {
   private PitJoin() {}
@@ -25,7 +28,7 @@ public final class PitJoin {
     int n = rows.length;
     int[] winner = new int[n];
     java.util.Arrays.fill(winner, -1);
-    // bucket spine entries (positions into rows) by key
+    // bucket spine entries (positions into rows) by key, then sort each bucket by time
     int[] sStart = new int[keyCount + 1];
     int valid = 0;
     for (int i = 0; i < n; i++) {
@@ -46,63 +49,76 @@ public final class PitJoin {
         sOrd[fill[k]++] = i;
       }
     }
-    // bucket history rows by key
-    int[] hStart = new int[keyCount + 1];
-    for (int j = 0; j < h.n; j++) {
-      hStart[h.key[j] + 1]++;
-    }
+    fill = null;
+    long[] sortedTs = new long[valid];
     for (int k = 0; k < keyCount; k++) {
-      hStart[k + 1] += hStart[k];
+      int s0 = sStart[k];
+      int s1 = sStart[k + 1];
+      if (s1 - s0 > 1) {
+        IntArrays.quickSort(sOrd, s0, s1, (a, b) -> Long.compare(sTs[rows[a]], sTs[rows[b]]));
+      }
+      for (int s = s0; s < s1; s++) {
+        sortedTs[s] = sTs[rows[sOrd[s]]];
+      }
     }
-    int[] hOrd = new int[h.n];
-    fill = java.util.Arrays.copyOf(hStart, keyCount);
-    for (int j = 0; j < h.n; j++) {
-      hOrd[fill[h.key[j]]++] = j;
-    }
+    // each history row lands on the first spine row of its key at or after its event time
+    int[] best = new int[valid];
+    java.util.Arrays.fill(best, -1);
     final long[] hts = h.ts;
     final long[] hcr = h.created;
     final int[] hpa = h.part;
     final long[] hof = h.off;
-    for (int k = 0; k < keyCount; k++) {
-      int s0 = sStart[k];
-      int s1 = sStart[k + 1];
-      int h0 = hStart[k];
-      int h1 = hStart[k + 1];
-      if (s0 == s1 || h0 == h1) {
+    final int[] hkey = h.key;
+    for (int j = 0, m = h.n; j < m; j++) {
+      int k = hkey[j];
+      if (k < 0 || k >= keyCount) {
         continue;
       }
-      if (s1 - s0 > 1) {
-        IntArrays.quickSort(sOrd, s0, s1, (a, b) -> Long.compare(sTs[rows[a]], sTs[rows[b]]));
-      }
-      if (h1 - h0 > 1) {
-        IntArrays.quickSort(hOrd, h0, h1, (a, b) -> {
-          int c = Long.compare(hts[a], hts[b]);
-          if (c != 0) {
-            return c;
-          }
-          c = Long.compare(hcr[a], hcr[b]);
-          if (c != 0) {
-            return c;
-          }
-          c = Integer.compare(hpa[a], hpa[b]);
-          return c != 0 ? c : Long.compare(hof[a], hof[b]);
-        });
-      }
-      int j = h0;
-      for (int s = s0; s < s1; s++) {
-        int i = sOrd[s];
-        long t = sTs[rows[i]];
-        while (j < h1 && hts[hOrd[j]] <= t) {
-          j++;
+      int lo = sStart[k];
+      int hi = sStart[k + 1];
+      long t = hts[j];
+      while (lo < hi) {
+        int mid = (lo + hi) >>> 1;
+        if (sortedTs[mid] < t) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
         }
-        if (j > h0) {
-          int w = hOrd[j - 1];
-          if (ttlMicros <= 0 || hts[w] >= t - ttlMicros) {
-            winner[i] = w;
-          }
+      }
+      if (lo == sStart[k + 1]) {
+        continue;
+      }
+      int b = best[lo];
+      if (b < 0 || supersedes(j, b, hts, hcr, hpa, hof)) {
+        best[lo] = j;
+      }
+    }
+    // prefix maximum along each bucket, then the ttl
+    for (int k = 0; k < keyCount; k++) {
+      int cur = -1;
+      for (int s = sStart[k], e = sStart[k + 1]; s < e; s++) {
+        int b = best[s];
+        if (b >= 0 && (cur < 0 || supersedes(b, cur, hts, hcr, hpa, hof))) {
+          cur = b;
+        }
+        if (cur >= 0 && (ttlMicros <= 0 || hts[cur] >= sortedTs[s] - ttlMicros)) {
+          winner[sOrd[s]] = cur;
         }
       }
     }
     return winner;
+  }
+
+  private static boolean supersedes(int a, int b, long[] ts, long[] cr, int[] pa, long[] of) {
+    if (ts[a] != ts[b]) {
+      return ts[a] > ts[b];
+    }
+    if (cr[a] != cr[b]) {
+      return cr[a] > cr[b];
+    }
+    if (pa[a] != pa[b]) {
+      return pa[a] > pa[b];
+    }
+    return of[a] > of[b];
   }
 }
