@@ -29,7 +29,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class PushProducer implements AutoCloseable {
   /** The header naming where a pushed row goes (the materializer honors it). */
   public static final String TO_HEADER = "quiver.to";
-  private static final Pattern ENCODER_PREFIX = Pattern.compile("^Cannot encode event of feature view \\S+?: ");
+  private static final Pattern ENCODER_PREFIX = Pattern.compile("^Cannot encode event of feature view \\S+?: (Cannot encode entity key: )?");
 
   /** One encoded record. */
   public record Encoded(String topic, byte[] key, byte[] value) {}
@@ -69,7 +69,9 @@ public final class PushProducer implements AutoCloseable {
     for (int i = 0; i < rows.size(); i++) {
       Map<String, ?> row = rows.get(i);
       try {
-        out.add(new Encoded(topic, enc.key(row), enc.value(row)));
+        // the value first: it names unknown and missing columns before the key's own checks
+        byte[] value = enc.value(row);
+        out.add(new Encoded(topic, enc.key(row), value));
       } catch (UserInputException e) {
         String reason = ENCODER_PREFIX.matcher(e.getMessage()).replaceFirst("");
         throw new UserInputException("Cannot push row " + (firstRow + i) + " to feature view " + view + ": "
