@@ -150,7 +150,7 @@ class EndToEndTest {
 
     // a second serve on the same repo reuses the broker's data, and a push through the SDK flows
     try (FeatureStore store = FeatureStore.open(repo)) {
-      store.serve();
+      FeatureServer server = store.serve();
       Instant t = Timestamps.truncateToMicros(Instant.now()).minusSeconds(1);
       store.push(VIEW, List.of(Map.of("driver_id", 1004L, "event_timestamp", t, "conv_rate", 0.75f)));
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
@@ -158,6 +158,34 @@ class EndToEndTest {
             Map.of("driver_id", List.of(1004L))).value(0, 0);
         assertThat(v.value()).isEqualTo(0.75f);
         assertThat(v.eventTime()).isEqualTo(t);
+      });
+
+      // a view applied while serving gets its topic and starts flowing
+      Files.writeString(repo.resolve("driver_weekly.yaml"), """
+          sources:
+            - name: driver_weekly_stream
+              kafka: {}
+              timestamp_field: event_timestamp
+          feature_views:
+            - name: driver_weekly_stats
+              entities: [driver]
+              source: driver_weekly_stream
+              ttl: 7d
+              features:
+                - {name: weekly_trips, type: INT64}
+          """);
+      Cli applyWhileServing = cli("apply", "-r", repo.toString());
+      assertThat(applyWhileServing.code).as(applyWhileServing.err).isZero();
+      String body = "{\"feature_view\": \"driver_weekly_stats\", \"df\": {\"driver_id\": [1005], "
+          + "\"event_timestamp\": [\"" + t + "\"], \"weekly_trips\": [77]}}";
+      RemoteFeatureStore remote = RemoteFeatureStore.connect(server.url());
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+          assertThat(post(server.url() + "/push", body).statusCode()).isEqualTo(200));
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        FeatureValue v = remote.getOnlineFeatures(List.of("driver_weekly_stats:weekly_trips"),
+            Map.of("driver_id", List.of(1005))).value(0, 0);
+        assertThat(v.status()).isEqualTo(FeatureStatus.PRESENT);
+        assertThat(v.value()).isEqualTo(77L);
       });
     }
   }
