@@ -84,6 +84,18 @@ class EndToEndTest {
           .isEqualTo("Cannot push row 1 to feature view driver_hourly_stats: column conv_rate: "
               + "expected FLOAT32 but got string \"fast\"");
 
+      // by push source name (Feast's push_source_name): to every view reading that source; an old event
+      // (2020) that supersedes nothing, so the latest values and the training set stay those of the file
+      HttpResponse<String> bySource = post(server.url() + "/push", """
+          {"push_source_name": "driver_stats_stream",
+           "df": {"driver_id": [1003], "event_timestamp": ["2020-01-01T00:00:00Z"], "conv_rate": [0.001]}}""");
+      assertThat(bySource.statusCode()).as(bySource.body()).isEqualTo(200);
+      HttpResponse<String> noSource = post(server.url() + "/push", """
+          {"push_source_name": "rider_stream", "df": {"driver_id": [1]}}""");
+      assertThat(noSource.statusCode()).isEqualTo(400);
+      assertThat(JSON.readTree(noSource.body()).path("detail").asText())
+          .startsWith("Cannot push: no feature view reads push source \"rider_stream\"");
+
       // look up over HTTP: each driver's latest event
       RemoteFeatureStore remote = RemoteFeatureStore.connect(server.url());
       Map<String, List<Object>> drivers = Map.of("driver_id", List.of(1001L, 1002L, 1003L, 1004L, 1005L, 4242L));
@@ -104,7 +116,7 @@ class EndToEndTest {
 
       // wait until the materializer flushed every event to Parquet
       await().atMost(Duration.ofSeconds(30)).until(() ->
-          store.offlineStore().committedFiles(VIEW).stream().mapToLong(f -> f.rows()).sum() == 240);
+          store.offlineStore().committedFiles(VIEW).stream().mapToLong(f -> f.rows()).sum() == 241);
 
       // export a training set and check every cell in DuckDB against the events (the ordering rule by hand)
       Path out = tmp.resolve("train.parquet");
