@@ -9,7 +9,8 @@
 # 3. wrk (max throughput, --latency): echo, 1 entity x 10 features, 100 x 10, each `runs` times,
 #    reporting the median req/s, p50 and p99;
 # 4. constant-rate load (OpenLoopLoad, latency from the due time): 1 x 10 at half the measured
-#    1 x 10 throughput, and 100 x 10 at 500 req/s, for the p99 targets.
+#    1 x 10 throughput, and 100 x 10 at 500 req/s, for the p99 targets; then the echo at
+#    the same rate (the driver's own floor) and both lookups at a light rate.
 set -euo pipefail
 
 SECONDS_PER_RUN=${1:-10}
@@ -118,4 +119,13 @@ echo -n "lookup100 at 500 req/s: "
 java -cp "$CP" dev.quiver.benchmarks.online.OpenLoopLoad "http://127.0.0.1:$PORT/get-online-features" \
   "$WORK/lookup100.txt" 500 "$SECONDS_PER_RUN" "$CONNECTIONS"
 echo "  (target p99 <= 5 ms)"
+echo -n "echo at $HALF req/s (the floor of the driver and the host at that rate): "
+java -cp "$CP" dev.quiver.benchmarks.online.OpenLoopLoad "http://127.0.0.1:$ECHO_PORT/echo" \
+  "$WORK/echo.txt" "$HALF" "$SECONDS_PER_RUN" "$CONNECTIONS"
+echo -n "lookup1 at 1000 req/s (light load): "
+java -cp "$CP" dev.quiver.benchmarks.online.OpenLoopLoad "http://127.0.0.1:$PORT/get-online-features" \
+  "$WORK/lookup1.txt" 1000 "$SECONDS_PER_RUN" "$CONNECTIONS"
+echo -n "lookup100 at 100 req/s (light load): "
+java -cp "$CP" dev.quiver.benchmarks.online.OpenLoopLoad "http://127.0.0.1:$PORT/get-online-features" \
+  "$WORK/lookup100.txt" 100 "$SECONDS_PER_RUN" "$CONNECTIONS"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -30,7 +30,7 @@ class RegistryApplyTest {
     assertThat(reloaded.hash()).isEqualTo(applied.hash());
     assertThat(reloaded.history()).containsExactlyElementsOf(applied.history());
     assertThat(reloaded.definitions().views().get("driver_hourly_stats").location())
-        .isEqualTo(new SourceLocation("driver.yaml", 13));
+        .isEqualTo(new SourceLocation("driver.yaml", 14));
     assertThat(reloaded.currentVersion("driver_hourly_stats").fingerprint())
         .isEqualTo(applied.currentVersion("driver_hourly_stats").fingerprint());
   }

@@ -13,7 +13,6 @@ import dev.quiver.registry.RegistryPlan.Detail;
 import dev.quiver.registry.RegistryPlan.Kind;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -279,10 +278,5 @@ class RegistryPlanTest {
     v.features().forEach(f -> out.withFeature(f.name().equals(from) ? new Feature(to, f.type()) : f));
     return out.withSource(v.source()).withTtl(v.ttl()).withOwner(v.owner()).withTags(v.tags())
         .withDescription(v.description());
-  }
-
-  @SuppressWarnings("unused")
-  private static List<String> whats(Change c) {
-    return c.details().stream().map(Detail::what).toList();
   }
 }

@@ -28,7 +28,7 @@ public abstract class RegistryStoreContract {
   protected abstract RegistryStore newStore();
 
   @Test
-  void shouldLoadTheEmptyRegistryBeforeAnyCommit() {
+  public void shouldLoadTheEmptyRegistryBeforeAnyCommit() {
     try (RegistryStore store = newStore()) {
       RegistrySnapshot s = store.load();
 
@@ -39,7 +39,7 @@ public abstract class RegistryStoreContract {
   }
 
   @Test
-  void shouldLoadWhatWasCommittedFromAnotherInstance() {
+  public void shouldLoadWhatWasCommittedFromAnotherInstance() {
     RegistrySnapshot committed = RegistrySnapshot.empty().withDefinitions(Examples.driver(), T1, "first");
     try (RegistryStore writer = newStore()) {
       writer.commit(committed);
@@ -56,7 +56,7 @@ public abstract class RegistryStoreContract {
   }
 
   @Test
-  void shouldLetOnlyOneOfTwoInstancesCommitOnTheSameBase() {
+  public void shouldLetOnlyOneOfTwoInstancesCommitOnTheSameBase() {
     try (RegistryStore a = newStore(); RegistryStore b = newStore()) {
       RegistrySnapshot baseA = a.load();
       RegistrySnapshot baseB = b.load();
@@ -75,7 +75,7 @@ public abstract class RegistryStoreContract {
   }
 
   @Test
-  void shouldRejectACommitThatSkipsAVersion() {
+  public void shouldRejectACommitThatSkipsAVersion() {
     try (RegistryStore store = newStore()) {
       RegistrySnapshot v1 = RegistrySnapshot.empty().withDefinitions(Examples.driver(), T1, "a");
       RegistrySnapshot v2 = v1.withDefinitions(RegistryPlanTest.with(v -> v.withOwner("x")), T2, "b");
@@ -86,7 +86,7 @@ public abstract class RegistryStoreContract {
   }
 
   @Test
-  void shouldLoseNoUpdateWhenManyInstancesCommitConcurrently() throws Exception {
+  public void shouldLoseNoUpdateWhenManyInstancesCommitConcurrently() throws Exception {
     int writers = 4;
     int commitsEach = 10;
     ExecutorService pool = Executors.newFixedThreadPool(writers);

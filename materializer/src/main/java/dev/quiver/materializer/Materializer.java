@@ -31,6 +31,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -57,8 +60,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>How exactly-once holds: the online store receives each poll's events in one atomic write
  * together with the {@link Positions} of the partitions they came from. Offline events are buffered
- * per view and flushed (one atomic {@link OfflineSink#append} per view) by size, by age, and on
- * revocation or shutdown; the next online write records the new offline position. On assignment
+ * per view and flushed (one atomic {@link OfflineSink#append} per view, on a flush thread of its
+ * own while consumption goes on, at most one in flight) by size, by age, and on revocation or
+ * shutdown; once a flush completed, the next online write records the new offline position. On assignment
  * each partition is sought to {@code min(online next, offline next)}, not to Kafka's group offset;
  * replayed records already in the online store (offset below its position) are not rewritten,
  * and those already in a committed offline range are not appended again. Kafka group offsets are
@@ -99,6 +103,12 @@ public final class Materializer implements AutoCloseable {
   private Set<String> topics = Set.of();
   private final Map<TopicPartition, PartitionState> owned = new HashMap<>();
   private final Map<String, Buffer> buffers = new LinkedHashMap<>();
+  private final java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
+  private final ExecutorService flusher = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "quiver-offline-flush");
+    t.setDaemon(true);
+    return t;
+  });
   private final List<Exception> deadLetterErrors = new ArrayList<>();
   private long lastCommitMillis;
 
@@ -366,10 +376,17 @@ public final class Materializer implements AutoCloseable {
     return buffers.computeIfAbsent(view, v -> new Buffer());
   }
 
+  /**
+   * Hands due buffers to the flush thread, so Parquet is written while the next records are
+   * consumed. At most one flush is in flight (back-pressure); {@code all} (revocation, shutdown)
+   * flushes everything and waits. A position past a buffered event is only written once its flush
+   * completed (see {@link #offlineNext}).
+   */
   private void flushDueBuffers(boolean all) {
     if (offline == null) {
       return;
     }
+    reapFlushes(false);
     long now = config.clock().millis();
     for (Iterator<Map.Entry<String, Buffer>> it = buffers.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<String, Buffer> e = it.next();
@@ -379,18 +396,39 @@ public final class Materializer implements AutoCloseable {
         continue;
       }
       if (all || b.events.size() >= config.flushSize() || now - b.firstAddedMillis >= config.flushAge().toMillis()) {
-        Timer.Sample sample = Timer.start(meters);
-        offline.append(e.getKey(), b.events);
-        long nanos = sample.stop(Timer.builder("quiver.materializer.flush").tag("view", e.getKey()).register(meters));
-        LOG.debug("Flushed {} events of view {} to the offline store in {} ms", b.events.size(), e.getKey(), nanos / 1_000_000);
-        for (TopicPartition tp : b.minOffset.keySet()) {
-          PartitionState ps = owned.get(tp);
-          if (ps != null) {
-            ps.dirty = true;
-          }
+        if (!inFlight.isEmpty()) {
+          reapFlushes(true);
         }
+        String view = e.getKey();
+        List<FeatureEvent> events = b.events;
+        Future<?> done = flusher.submit(() -> {
+          Timer.Sample sample = Timer.start(meters);
+          offline.append(view, events);
+          long nanos = sample.stop(Timer.builder("quiver.materializer.flush").tag("view", view).register(meters));
+          LOG.debug("Flushed {} events of view {} to the offline store in {} ms", events.size(), view, nanos / 1_000_000);
+        });
+        inFlight.add(new InFlight(b.minOffset, done));
         it.remove();
       }
+    }
+    if (all) {
+      reapFlushes(true);
+    }
+  }
+
+  /** Collects finished flushes (all of them, waiting, when {@code wait}); rethrows a flush failure. */
+  private void reapFlushes(boolean wait) {
+    while (!inFlight.isEmpty() && (wait || inFlight.peekFirst().done().isDone())) {
+      InFlight f = inFlight.peekFirst();
+      try {
+        f.done().get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("Cannot flush to the offline store: interrupted", e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IllegalStateException("Cannot flush to the offline store: " + e.getCause().getMessage(), e.getCause());
+      }
+      inFlight.removeFirst();
     }
   }
 
@@ -399,6 +437,12 @@ public final class Materializer implements AutoCloseable {
     long next = position;
     for (Buffer b : buffers.values()) {
       Long m = b.minOffset.get(tp);
+      if (m != null) {
+        next = Math.min(next, m);
+      }
+    }
+    for (InFlight f : inFlight) {
+      Long m = f.minOffset().get(tp);
       if (m != null) {
         next = Math.min(next, m);
       }
@@ -433,7 +477,6 @@ public final class Materializer implements AutoCloseable {
         ps.written = ps.pending;
         ps.pending = null;
       }
-      ps.dirty = false;
     }
   }
 
@@ -484,6 +527,8 @@ public final class Materializer implements AutoCloseable {
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      // Flushes started while we owned them finish first (as they would have done synchronously).
+      reapFlushes(true);
       // Another member may own them already: write nothing; unflushed events are simply replayed.
       for (Buffer b : buffers.values()) {
         b.removePartitions(partitions);
@@ -558,12 +603,14 @@ public final class Materializer implements AutoCloseable {
   }
 
   private void closeQuietly(boolean commitOnClose) {
+    flusher.shutdown();
     try {
       if (consumer != null) {
         if (!commitOnClose) {
           // Leave without running the revocation callback's flush: the failure may be the sink.
           owned.clear();
           buffers.clear();
+          inFlight.clear();
         }
         consumer.close(Duration.ofSeconds(10));
       }
@@ -596,7 +643,6 @@ public final class Materializer implements AutoCloseable {
     final long deadLetterFrom;
     Positions written;
     Positions pending;
-    boolean dirty;
 
     PartitionState(String metaKey, Positions start) {
       this.metaKey = metaKey;
@@ -627,6 +673,9 @@ public final class Materializer implements AutoCloseable {
       return false;
     }
   }
+
+  /** A flush handed to the flush thread: the lowest offset per partition it covers. */
+  private record InFlight(Map<TopicPartition, Long> minOffset, Future<?> done) {}
 
   /** Buffered offline events of one view. */
   private static final class Buffer {

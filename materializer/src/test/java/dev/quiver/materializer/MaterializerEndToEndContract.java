@@ -132,11 +132,19 @@ abstract class MaterializerEndToEndContract {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     Materializer m = start("g-basic", reg, online, offline, "dlq-basic", meters);
     await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(offline, view) >= sent.size());
+    for (int p = 0; p < 3; p++) {
+      String partition = String.valueOf(p);
+      await().atMost(Duration.ofSeconds(10)).until(() -> meters.find("quiver.materializer.lag")
+          .tags("topic", topic(view), "partition", partition).gauge() != null
+          && meters.get("quiver.materializer.lag").tags("topic", topic(view), "partition", partition).gauge().value() == 0);
+    }
     m.shutdown();
 
     assertThat(offlineRows(offline, view)).containsExactlyInAnyOrderElementsOf(rowsOf(sent, 1));
     Fixtures.assertOnlineHoldsLatest(online, view, sent);
     assertThat(meters.get("quiver.materializer.records").tag("view", view).counter().count()).isEqualTo(5_000);
+    assertThat(meters.get("quiver.materializer.flush").tag("view", view).timer().count()).isPositive();
+    assertThat(meters.get("quiver.materializer.online.write").timer().count()).isPositive();
     assertThat(meters.get("quiver.materializer.freshness").tag("view", view).gauge().value()).isPositive();
     assertThat(m.deadLetterCount()).isZero();
     assertThat(m.failure()).isEmpty();
@@ -197,13 +205,18 @@ abstract class MaterializerEndToEndContract {
       }
     }
 
-    Materializer m = start("g-dlq", reg, online, offline, dlq, new SimpleMeterRegistry());
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    Materializer m = start("g-dlq", reg, online, offline, dlq, meters);
     List<ConsumerRecord<byte[], byte[]>> letters = readAll(dlq, bad.size());
     await().atMost(Duration.ofSeconds(30)).until(() -> offlineRowCount(offline, view) >= goodEvents.size());
     m.shutdown();
 
     assertThat(letters).hasSize(bad.size());
     assertThat(m.deadLetterCount()).isEqualTo(bad.size());
+    assertThat(meters.get("quiver.materializer.dead.letters").tag("reason", "TIMESTAMP_OUT_OF_RANGE").counter().count())
+        .isEqualTo(2);
+    assertThat(meters.get("quiver.materializer.dead.letters").tag("reason", "KEY_MISMATCH").counter().count())
+        .isEqualTo(2);
     for (ConsumerRecord<byte[], byte[]> l : letters) {
       long offset = Long.parseLong(header(l, DeadLetters.SOURCE_OFFSET));
       assertThat(header(l, DeadLetters.ERROR_CLASS)).as("error class of offset %d", offset)

@@ -790,6 +790,9 @@ final class ExportRun {
   }
 
   private static Chunk compact(Chunk c, int[] kept, int k) {
+    if (k == c.n) {
+      return c; // every row kept: the arrays are already compact
+    }
     Chunk o = new Chunk();
     o.n = k;
     o.key = new int[k];

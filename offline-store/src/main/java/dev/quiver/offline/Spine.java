@@ -22,6 +22,69 @@ public final class Spine {
     return new Builder();
   }
 
+  /**
+   * A spine from Arrow vectors (copied): integer, floating-point, bool, Utf8, binary and
+   * timestamp (any unit, with or without time zone; taken as UTC) columns.
+   *
+   * @throws UserInputException naming the column of an unsupported type
+   */
+  public static Spine fromArrow(org.apache.arrow.vector.VectorSchemaRoot root) {
+    List<Column> cols = new ArrayList<>();
+    int n = root.getRowCount();
+    for (org.apache.arrow.vector.FieldVector v : root.getFieldVectors()) {
+      String name = v.getName();
+      org.apache.arrow.vector.types.pojo.ArrowType t = v.getField().getType();
+      ValueType vt;
+      long tsFactor = 0;
+      boolean tsDivide = false;
+      if (t instanceof org.apache.arrow.vector.types.pojo.ArrowType.Int i) {
+        vt = i.getBitWidth() == 64 ? ValueType.INT64 : ValueType.INT32;
+      } else if (t instanceof org.apache.arrow.vector.types.pojo.ArrowType.FloatingPoint fp) {
+        vt = fp.getPrecision() == org.apache.arrow.vector.types.FloatingPointPrecision.DOUBLE ? ValueType.FLOAT64 : ValueType.FLOAT32;
+      } else if (t instanceof org.apache.arrow.vector.types.pojo.ArrowType.Bool) {
+        vt = ValueType.BOOL;
+      } else if (t instanceof org.apache.arrow.vector.types.pojo.ArrowType.Utf8) {
+        vt = ValueType.STRING;
+      } else if (t instanceof org.apache.arrow.vector.types.pojo.ArrowType.Binary) {
+        vt = ValueType.BYTES;
+      } else if (t instanceof org.apache.arrow.vector.types.pojo.ArrowType.Timestamp ts) {
+        vt = ValueType.TIMESTAMP;
+        switch (ts.getUnit()) {
+          case SECOND -> tsFactor = 1_000_000;
+          case MILLISECOND -> tsFactor = 1_000;
+          case MICROSECOND -> tsFactor = 1;
+          default -> {
+            tsFactor = 1_000;
+            tsDivide = true;
+          }
+        }
+      } else {
+        throw new UserInputException("Cannot read Arrow spine column " + name + ": unsupported type " + t);
+      }
+      Column c = new Column(name, vt, n);
+      for (int r = 0; r < n; r++) {
+        if (v.isNull(r)) {
+          c.addNull();
+          continue;
+        }
+        if (vt == ValueType.TIMESTAMP) {
+          long raw = ((org.apache.arrow.vector.TimeStampVector) v).get(r);
+          c.addLong(tsDivide ? Math.floorDiv(raw, tsFactor) : raw * tsFactor);
+        } else {
+          Object o = v.getObject(r);
+          if (o instanceof org.apache.arrow.vector.util.Text text) {
+            o = text.toString();
+          } else if (o instanceof Short || o instanceof Byte) {
+            o = ((Number) o).intValue();
+          }
+          c.addValue(o);
+        }
+      }
+      cols.add(c);
+    }
+    return new Spine(new Table(cols, n));
+  }
+
   public int rows() {
     return table.rows();
   }

@@ -148,4 +148,23 @@ class ExportErrorsTest {
         .withOutput(dir.resolve("o.parquet")).build()).isInstanceOf(UserInputException.class)
         .hasMessageContaining("feature references or a service");
   }
+
+  @Test
+  void onlyDatePartitionsInsideTheSpineWindowAreRead() throws Exception {
+    // spine at day 1 00:00, ttl 2h: files of day 0 ending before 22:00 and every later file are outside
+    long t = PitFixtures.BASE + PitFixtures.DAY;
+    List<CommittedFile> outside = store.committedFiles("driver_stats").stream()
+        .filter(f -> f.maxEventMicros() < t - 2 * PitFixtures.HOUR || f.minEventMicros() > t).toList();
+    assertThat(outside).isNotEmpty();
+    for (CommittedFile f : outside) {
+      Files.writeString(f.path(), "garbage");
+    }
+    Path s = spine("window.parquet", ints("driver_id", 1), times("event_timestamp"));
+    ExportResult r = export(s).build().run();
+    String manifest = Files.readString(r.manifest());
+    for (CommittedFile f : outside) {
+      assertThat(manifest).doesNotContain(f.path().toString());
+    }
+    assertThat(manifest).contains("date=2024-03-01");
+  }
 }

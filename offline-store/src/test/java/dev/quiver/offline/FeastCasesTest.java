@@ -173,4 +173,34 @@ class FeastCasesTest {
         .withFeatures(List.of("missing_view:val")).withOutput(dir.resolve("x.parquet")).build().run())
         .isInstanceOf(UserInputException.class).hasMessageContaining("missing_view");
   }
+
+  @Test
+  void arrowSpineGivesTheSameResultAsRows() throws Exception {
+    event("stats", 1, T - MIN, T, 11);
+    event("stats", 2, T - 2 * MIN, T, 12);
+    try (org.apache.arrow.memory.RootAllocator alloc = new org.apache.arrow.memory.RootAllocator();
+         org.apache.arrow.vector.BigIntVector ids = new org.apache.arrow.vector.BigIntVector("driver_id", alloc);
+         org.apache.arrow.vector.TimeStampMilliTZVector ts =
+             new org.apache.arrow.vector.TimeStampMilliTZVector("event_timestamp", alloc, "UTC")) {
+      ids.allocateNew(3);
+      ts.allocateNew(3);
+      ids.set(0, 1);
+      ids.set(1, 2);
+      ids.setNull(2);
+      ts.set(0, T / 1000);
+      ts.set(1, (T - 3 * MIN) / 1000);
+      ts.set(2, T / 1000);
+      ids.setValueCount(3);
+      ts.setValueCount(3);
+      org.apache.arrow.vector.VectorSchemaRoot root = org.apache.arrow.vector.VectorSchemaRoot.of(ids, ts);
+      Path out = dir.resolve("arrow-spine.parquet");
+      TrainingSetExport.builder(reg).withStore(store).withSpine(Spine.fromArrow(root)).withFeatures(List.of("stats:val"))
+          .withOutput(out).withProgressBar(false).build().run();
+      Table t = ParquetIo.read(out, List.of("driver_id", "val"), Arrays.asList(null, null));
+      assertThat(t.column("val").value(0)).isEqualTo(11L);
+      assertThat(t.column("val").value(1)).isNull(); // the only event of driver 2 is after t
+      assertThat(t.column("driver_id").value(2)).isNull();
+      assertThat(t.column("val").value(2)).isNull();
+    }
+  }
 }

@@ -157,4 +157,27 @@ class OutputFormatsTest {
       assertThat(out.column("vec").value(2)).isNull();
     }
   }
+
+  @Test
+  void spinesWrittenByDuckDbWithMilliAndNanoTimestampsGiveTheSameFeatures() throws Exception {
+    ExportResult ours = export(spine, dir.resolve("ours.parquet"), ExportFormat.PARQUET);
+    List<List<Object>> expected = parquetValues(ours.output());
+    for (String type : List.of("TIMESTAMPTZ", "TIMESTAMP_MS", "TIMESTAMP_NS", "TIMESTAMP")) {
+      Path duckSpine = dir.resolve("duck-" + type + ".parquet");
+      try (DuckDbOracle duck = new DuckDbOracle(); java.sql.Statement st = duck.conn.createStatement()) {
+        st.execute("SET TimeZone = 'UTC'");
+        st.execute("COPY (SELECT driver_id, customer_id, event_timestamp::" + type + " AS event_timestamp, label, note "
+            + "FROM read_parquet('" + spine + "', file_row_number = true) ORDER BY file_row_number) TO '" + duckSpine
+            + "' (FORMAT PARQUET)");
+      }
+      ExportResult r = export(duckSpine, dir.resolve("from-duck-" + type + ".parquet"), ExportFormat.PARQUET);
+      Table t = ParquetIo.read(r.output(), COLS, Arrays.asList(new ValueType[COLS.size()]));
+      for (int i = 0; i < expected.size(); i++) {
+        for (int c = 0; c < COLS.size(); c++) {
+          assertThat(t.column(COLS.get(c)).value(i)).as("%s row %d %s", type, i, COLS.get(c))
+              .isEqualTo(expected.get(i).get(c));
+        }
+      }
+    }
+  }
 }

@@ -81,6 +81,15 @@ public final class OnlineStore implements OnlineSink {
   }
 
   /**
+   * Looks up the features of a feature service (see {@link #get(List, EntityRows, Instant)}).
+   *
+   * @throws dev.quiver.registry.NoSuchFeatureServiceException naming the service
+   */
+  public OnlineFeatures getService(String featureService, EntityRows entities, Instant now) {
+    return get(registry().resolveService(featureService), entities, now);
+  }
+
+  /**
    * Writes a batch atomically with {@code meta}: a stored value is replaced only by an event that
    * supersedes it ({@link dev.quiver.registry.EventOrder}); among events of the batch for one
    * entity the superseding one is kept. The WAL is on, so an acknowledged batch survives a killed

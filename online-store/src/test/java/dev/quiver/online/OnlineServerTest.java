@@ -201,6 +201,8 @@ class OnlineServerTest {
         400, "bad_request", "entities.driver_id[0]");
     assertError(lookup("{\"features\": [\"driver_hourly_stats:conv_rate\"], \"entities\": {\"driver_id\": 1}}"),
         400, "bad_request", "entities.driver_id must be a list");
+    assertError(lookup("{\"features\": [\"driver_hourly_stats:conv_rate\"], \"entities\": {\"driver_id\": [1, 99999999999999999999]}}"),
+        400, "bad_request", "entities.driver_id[1]", "out of the range of a 64-bit integer");
   }
 
   @Test

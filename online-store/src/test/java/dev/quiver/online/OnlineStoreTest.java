@@ -215,6 +215,19 @@ class OnlineStoreTest {
   }
 
   @Test
+  void shouldLookUpTheFeaturesOfAFeatureService() {
+    store.write(List.of(driver(1001, T0, 1, 0.5f)), Map.of());
+
+    OnlineFeatures r = store.getService("driver_ranking", EntityRows.of("driver_id", List.of(1001L)), T0);
+
+    assertThat(r.features()).extracting(ResolvedFeature::fullName)
+        .containsExactly(DRIVER_VIEW + ":conv_rate", DRIVER_VIEW + ":acc_rate");
+    assertThat(r.value(0, 1).value()).isEqualTo(0.5f);
+    assertThatThrownBy(() -> store.getService("ghost", EntityRows.of("driver_id", List.of(1L)), T0))
+        .isInstanceOf(dev.quiver.registry.NoSuchFeatureServiceException.class).hasMessageContaining("ghost");
+  }
+
+  @Test
   void shouldNameTheMissingJoinKeyColumn() {
     assertThatThrownBy(() -> store.get(List.of(CUSTOMER_VIEW + ":age", DRIVER_VIEW + ":conv_rate"),
         Map.of("driver_id", List.of(1L)), T0))

@@ -77,7 +77,7 @@ class QuiverCliTest {
     assertThat(out).contains("driver_hourly_stats", "v1, 3 features, entities driver, ttl 2h", "driver_ranking");
 
     assertThat(run("describe", "driver_hourly_stats", "-r", repo.toString())).isZero();
-    assertThat(out).contains("Feature view driver_hourly_stats  (defined at driver.yaml:13)")
+    assertThat(out).contains("Feature view driver_hourly_stats  (defined at driver.yaml:14)")
         .contains("v1  fingerprint " + fingerprint + "  applied " + T1 + "  in registry version 1 (hash "
             + s.hash().substring(0, 12) + ")")
         .contains("history:");
@@ -105,7 +105,7 @@ class QuiverCliTest {
     assertThat(run("plan", "-r", repo.toString())).isEqualTo(2);
 
     assertThat(out).isEmpty();
-    assertThat(err).startsWith("Cannot load definitions: 1 problem:\n  driver.yaml:15: Cannot parse YAML: ")
+    assertThat(err).startsWith("Cannot load definitions: 1 problem:\n  driver.yaml:16: Cannot parse YAML: ")
         .doesNotContain("\tat ").doesNotContain("Exception");
   }
 
@@ -117,8 +117,8 @@ class QuiverCliTest {
     assertThat(run("apply", "-r", repo.toString())).isEqualTo(2);
 
     assertThat(err).startsWith("Cannot load definitions: 2 problems:\n")
-        .contains("  driver.yaml:24: unknown type \"FLOAT23\" of feature acc_rate of feature view driver_hourly_stats")
-        .contains("  driver.yaml:16: feature view driver_hourly_stats has a negative ttl \"-2h\"");
+        .contains("  driver.yaml:25: unknown type \"FLOAT23\" of feature acc_rate of feature view driver_hourly_stats")
+        .contains("  driver.yaml:17: feature view driver_hourly_stats has a negative ttl \"-2h\"");
     assertThat(Files.exists(repo.resolve(".quiver/registry.json"))).isFalse();
   }
 

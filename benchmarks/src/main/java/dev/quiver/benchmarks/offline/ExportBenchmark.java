@@ -36,6 +36,9 @@ import java.util.SplittableRandom;
  * with the ttl applied by a CASE. Prints times, ratio, heap peak, and the number of cells on
  * which the two outputs disagree.
  *
+ * <p>System properties: {@code bench.stages=true} prints stage times; {@code bench.manifest=false}
+ * skips the manifest (and its input checksums).
+ *
  * <p>Usage: {@code ExportBenchmark <dir> [spineRows=1000000] [featureRows=10000000] [views=1]
  * [entities=100000] [runs=3]}
  */
@@ -89,6 +92,7 @@ public final class ExportBenchmark {
       ExportResult r;
       try (OfflineStore store = OfflineStore.open(root, reg)) {
         r = TrainingSetExport.builder(reg).withStore(store).withSpine(spine).withFeatures(refs).withOutput(out)
+            .withManifest(!"false".equals(System.getProperty("bench.manifest")))
             .withProgressBar(false).withProgress(stages(s)).build().run();
       }
       double q = (System.nanoTime() - s) / 1e9;

@@ -45,6 +45,7 @@ public final class EventReader {
   private final RegistrySnapshot snapshot;
   private final long maxFutureMicros;
   private final Map<String, BinaryMessageDecoder<GenericRecord>> decoders = new HashMap<>();
+  private final Map<Long, Schema> writerSchemas = new HashMap<>();
   private final SchemaStore store;
   private BinaryDecoder skipDecoder;
 
@@ -54,7 +55,8 @@ public final class EventReader {
   public EventReader(RegistrySnapshot snapshot, long maxFutureSkewMicros) {
     this.snapshot = snapshot;
     this.maxFutureMicros = maxFutureSkewMicros;
-    this.store = fp -> snapshot.byFingerprint(fp).map(FeatureViewVersion::eventSchema).orElse(null);
+    this.store = fp -> snapshot.byFingerprint(fp)
+        .map(v -> writerSchemas.computeIfAbsent(fp, k -> v.eventSchema())).orElse(null);
   }
 
   public RegistrySnapshot snapshot() {
@@ -180,7 +182,7 @@ public final class EventReader {
   }
 
   private void skipBody(FeatureViewVersion writer, byte[] value) throws BadRecordException {
-    Schema schema = writer.eventSchema();
+    Schema schema = writerSchemas.computeIfAbsent(fingerprint(value), fp -> writer.eventSchema());
     skipDecoder = DecoderFactory.get().binaryDecoder(value, HEADER_LENGTH, value.length - HEADER_LENGTH, skipDecoder);
     try {
       GenericDatumReader.skip(schema, skipDecoder);

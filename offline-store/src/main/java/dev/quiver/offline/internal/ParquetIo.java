@@ -202,6 +202,11 @@ public final class ParquetIo {
           Type f = fields.get(i);
           if (f.isPrimitive()) {
             ColumnDescriptor cd = proj.getColumnDescription(new String[] {f.getName()});
+            int kind = pageKind(cd, f.asPrimitiveType(), natural.get(i), target.get(i));
+            if (kind > 0) {
+              readPages(pages.getPageReader(cd), cd, kind, cols.get(i), (int) rows);
+              continue;
+            }
             readPrimitive(store.getColumnReader(cd), cd, f.asPrimitiveType(), natural.get(i), cols.get(i), rows);
           } else {
             List<ColumnDescriptor> leaves = new ArrayList<>();
@@ -292,6 +297,121 @@ public final class ParquetIo {
       }
       cr.consume();
     }
+  }
+
+  /**
+   * Which page-level loop reads this column: 1 = INT64 (or micros) to long, 2 = DOUBLE to long
+   * bits, 3 = INT32 to int, 4 = FLOAT to int bits; 0 = use a column reader.
+   */
+  private static int pageKind(ColumnDescriptor cd, PrimitiveType pt, ValueType nat, ValueType to) {
+    if (cd.getMaxRepetitionLevel() != 0) {
+      return 0;
+    }
+    PrimitiveTypeName phys = pt.getPrimitiveTypeName();
+    if (phys == PrimitiveTypeName.INT64 && (to == ValueType.INT64 || to == ValueType.TIMESTAMP)
+        && (nat == ValueType.INT64 || isMicros(pt))) {
+      return 1;
+    }
+    if (phys == PrimitiveTypeName.DOUBLE && to == ValueType.FLOAT64) {
+      return 2;
+    }
+    if (phys == PrimitiveTypeName.INT32 && nat == ValueType.INT32 && to == ValueType.INT32) {
+      return 3;
+    }
+    if (phys == PrimitiveTypeName.FLOAT && to == ValueType.FLOAT32) {
+      return 4;
+    }
+    return 0;
+  }
+
+  /** Decodes the pages of a flat column straight into the column's array (dictionary ids via a lookup array). */
+  private static void readPages(org.apache.parquet.column.page.PageReader pr, ColumnDescriptor cd, int kind,
+                                Column out, int rows) throws IOException {
+    int maxDef = cd.getMaxDefinitionLevel();
+    org.apache.parquet.column.page.DictionaryPage dp = pr.readDictionaryPage();
+    org.apache.parquet.column.Dictionary dict = dp == null ? null : dp.getEncoding().initDictionary(cd, dp);
+    long[] dl = null;
+    int[] di = null;
+    if (dict != null) {
+      int m = dict.getMaxId() + 1;
+      if (kind <= 2) {
+        dl = new long[m];
+        for (int i = 0; i < m; i++) {
+          dl[i] = kind == 1 ? dict.decodeToLong(i) : Double.doubleToRawLongBits(dict.decodeToDouble(i));
+        }
+      } else {
+        di = new int[m];
+        for (int i = 0; i < m; i++) {
+          di[i] = kind == 3 ? dict.decodeToInt(i) : Float.floatToRawIntBits(dict.decodeToFloat(i));
+        }
+      }
+    }
+    out.reserve(rows);
+    int pos = out.size;
+    int end = pos + rows;
+    long[] la = out.longs;
+    int[] ia = out.ints;
+    while (pos < end) {
+      org.apache.parquet.column.page.DataPage page = pr.readPage();
+      if (page == null) {
+        throw new IOException("column " + cd + " has fewer values than rows");
+      }
+      int n = page.getValueCount();
+      org.apache.parquet.column.values.ValuesReader defs = null;
+      org.apache.parquet.column.values.ValuesReader vals;
+      org.apache.parquet.column.Encoding enc;
+      if (page instanceof org.apache.parquet.column.page.DataPageV1 v1) {
+        org.apache.parquet.bytes.ByteBufferInputStream in = v1.getBytes().toInputStream();
+        v1.getRlEncoding().getValuesReader(cd, org.apache.parquet.column.ValuesType.REPETITION_LEVEL).initFromPage(n, in);
+        org.apache.parquet.column.values.ValuesReader d =
+            v1.getDlEncoding().getValuesReader(cd, org.apache.parquet.column.ValuesType.DEFINITION_LEVEL);
+        d.initFromPage(n, in);
+        defs = maxDef > 0 ? d : null;
+        enc = v1.getValueEncoding();
+        vals = enc.usesDictionary()
+            ? enc.getDictionaryBasedValuesReader(cd, org.apache.parquet.column.ValuesType.VALUES, dict)
+            : enc.getValuesReader(cd, org.apache.parquet.column.ValuesType.VALUES);
+        vals.initFromPage(n, in);
+      } else {
+        org.apache.parquet.column.page.DataPageV2 v2 = (org.apache.parquet.column.page.DataPageV2) page;
+        if (maxDef > 0) {
+          defs = new org.apache.parquet.column.values.rle.RunLengthBitPackingHybridValuesReader(
+              org.apache.parquet.bytes.BytesUtils.getWidthFromMaxInt(maxDef));
+          defs.initFromPage(n, v2.getDefinitionLevels().toInputStream());
+        }
+        enc = v2.getDataEncoding();
+        vals = enc.usesDictionary()
+            ? enc.getDictionaryBasedValuesReader(cd, org.apache.parquet.column.ValuesType.VALUES, dict)
+            : enc.getValuesReader(cd, org.apache.parquet.column.ValuesType.VALUES);
+        vals.initFromPage(n, v2.getData().toInputStream());
+      }
+      boolean ids = enc.usesDictionary();
+      if (pos + n > end) {
+        throw new IOException("column " + cd + " has more values than rows");
+      }
+      for (int i = 0; i < n; i++, pos++) {
+        if (defs != null && defs.readInteger() < maxDef) {
+          out.nulls.set(pos);
+          continue;
+        }
+        if (ids) {
+          int id = vals.readValueDictionaryId();
+          if (kind <= 2) {
+            la[pos] = dl[id];
+          } else {
+            ia[pos] = di[id];
+          }
+        } else {
+          switch (kind) {
+            case 1 -> la[pos] = vals.readLong();
+            case 2 -> la[pos] = Double.doubleToRawLongBits(vals.readDouble());
+            case 3 -> ia[pos] = vals.readInteger();
+            default -> ia[pos] = Float.floatToRawIntBits(vals.readFloat());
+          }
+        }
+      }
+    }
+    out.size = end;
   }
 
   /** Tight loops for the common same-width cases; false when the generic path must be used. */
@@ -452,12 +572,84 @@ public final class ParquetIo {
         .build();
   }
 
-  /** Writes a whole table to a file. */
+  static final int ROWS_PER_GROUP = 1 << 20;
+
+  /**
+   * Writes a whole table to a file: flat tables straight through the column writers, in row
+   * groups of {@value #ROWS_PER_GROUP} rows; tables with list columns through {@link #writer}.
+   */
   public static void write(Path file, Table t) throws IOException {
+    boolean flat = t.columns().stream().noneMatch(c -> c.type.isList());
+    if (flat) {
+      writeFlat(file, t);
+      return;
+    }
     try (ParquetWriter<Integer> w = writer(file, t.columns())) {
       for (int i = 0; i < t.rows(); i++) {
         w.write(i);
       }
+    }
+  }
+
+  private static void writeFlat(Path file, Table t) throws IOException {
+    List<Column> cols = t.columns();
+    MessageType schema = messageType(cols);
+    ParquetProperties props = ParquetProperties.builder()
+        .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
+        .withPageSize(1024 * 1024)
+        .withDictionaryPageSize(1024 * 1024)
+        .withDictionaryEncoding(true)
+        .build();
+    ParquetFileWriter fw = new ParquetFileWriter(new LocalOutputFile(file), schema, ParquetFileWriter.Mode.OVERWRITE,
+        128L * 1024 * 1024, 0, null, props);
+    org.apache.parquet.hadoop.CodecFactory codecs =
+        new org.apache.parquet.hadoop.CodecFactory(new org.apache.hadoop.conf.Configuration(false), props.getPageSizeThreshold());
+    try {
+      org.apache.parquet.compression.CompressionCodecFactory.BytesInputCompressor comp =
+          codecs.getCompressor(CompressionCodecName.SNAPPY);
+      fw.start();
+      List<ColumnDescriptor> descs = schema.getColumns();
+      int rows = t.rows();
+      for (int from = 0; from < rows; from += ROWS_PER_GROUP) {
+        int to = Math.min(rows, from + ROWS_PER_GROUP);
+        fw.startBlock(to - from);
+        org.apache.parquet.hadoop.ColumnChunkPageWriteStore pages = new org.apache.parquet.hadoop.ColumnChunkPageWriteStore(
+            comp, schema, props.getAllocator(), props.getColumnIndexTruncateLength(), props.getPageWriteChecksumEnabled());
+        org.apache.parquet.column.ColumnWriteStore store = props.newColumnWriteStore(schema, pages, pages);
+        org.apache.parquet.column.ColumnWriter[] ws = new org.apache.parquet.column.ColumnWriter[cols.size()];
+        for (int c = 0; c < ws.length; c++) {
+          ws[c] = store.getColumnWriter(descs.get(c));
+        }
+        for (int r = from; r < to; r++) {
+          for (int c = 0; c < ws.length; c++) {
+            Column col = cols.get(c);
+            org.apache.parquet.column.ColumnWriter w = ws[c];
+            if (col.isNull(r)) {
+              w.writeNull(0, 0);
+              continue;
+            }
+            switch (col.type) {
+              case BOOL -> w.write(col.ints[r] != 0, 0, 1);
+              case INT32 -> w.write(col.ints[r], 0, 1);
+              case FLOAT32 -> w.write(Float.intBitsToFloat(col.ints[r]), 0, 1);
+              case INT64, TIMESTAMP -> w.write(col.longs[r], 0, 1);
+              case FLOAT64 -> w.write(Double.longBitsToDouble(col.longs[r]), 0, 1);
+              case STRING -> w.write(Binary.fromString((String) col.objs[r]), 0, 1);
+              case BYTES -> w.write(Binary.fromConstantByteArray((byte[]) col.objs[r]), 0, 1);
+              default -> throw new IllegalStateException(col.type.toString());
+            }
+          }
+          store.endRecord();
+        }
+        store.flush();
+        pages.flushToFileWriter(fw);
+        fw.endBlock();
+        store.close();
+        pages.close();
+      }
+      fw.end(new HashMap<>());
+    } finally {
+      codecs.release();
     }
   }
 

@@ -13,8 +13,8 @@ final class JsonValues {
   private JsonValues() {}
 
   /**
-   * A JSON value as a loosely typed Java value: integral numbers as Long (BigInteger when larger),
-   * other numbers as Double, strings, booleans, arrays as lists, null as null.
+   * A JSON value as a loosely typed Java value: integral numbers as Long (larger ones are
+   * rejected), other numbers as Double, strings, booleans, arrays as lists, null as null.
    *
    * @throws HttpError naming {@code field} for an object
    */
@@ -23,7 +23,10 @@ final class JsonValues {
       return null;
     }
     if (n.isIntegralNumber()) {
-      return n.canConvertToLong() ? (Object) n.longValue() : n.bigIntegerValue();
+      if (!n.canConvertToLong()) {
+        throw HttpError.badRequest("Cannot read " + field + ": " + n.asText() + " is out of the range of a 64-bit integer");
+      }
+      return n.longValue();
     }
     if (n.isNumber()) {
       return n.doubleValue();

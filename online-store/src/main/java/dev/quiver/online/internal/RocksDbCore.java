@@ -320,8 +320,10 @@ public final class RocksDbCore implements AutoCloseable {
     public boolean next() {
       lockRead("iterate");
       try {
-        if (itClosed) {
-          throw new StoreClosedException("Cannot iterate: the iterator is closed");
+        synchronized (this) {
+          if (itClosed) {
+            throw new StoreClosedException("Cannot iterate: the iterator is closed");
+          }
         }
         if (it == null) {
           return false;
@@ -338,12 +340,36 @@ public final class RocksDbCore implements AutoCloseable {
       }
     }
 
+    /** The current key; only after {@link #next()} returned true. */
     public byte[] key() {
-      return it.key();
+      lockRead("read an iterator's key");
+      try {
+        checkOpen();
+        return it.key();
+      } finally {
+        lock.readLock().unlock();
+      }
     }
 
+    /** The current value; only after {@link #next()} returned true. */
     public byte[] value() {
-      return it.value();
+      lockRead("read an iterator's value");
+      try {
+        checkOpen();
+        return it.value();
+      } finally {
+        lock.readLock().unlock();
+      }
+    }
+
+    // a freed native iterator must never be touched: that would crash the JVM, not throw
+    private synchronized void checkOpen() {
+      if (itClosed) {
+        throw new StoreClosedException("Cannot iterate: the iterator is closed");
+      }
+      if (it == null || !started || !it.isValid()) {
+        throw new IllegalStateException("Cannot read the iterator: it is not on an entry (call next() first)");
+      }
     }
 
     @Override

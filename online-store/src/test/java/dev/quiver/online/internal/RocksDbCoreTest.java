@@ -59,7 +59,25 @@ class RocksDbCoreTest {
 
     assertThat(core.openIteratorCount()).isZero();
     assertThatThrownBy(left::next).isInstanceOf(StoreClosedException.class).hasMessageContaining("is closed");
+    assertThatThrownBy(left::key).isInstanceOf(StoreClosedException.class);
+    assertThatThrownBy(left::value).isInstanceOf(StoreClosedException.class);
     left.close();
+  }
+
+  @Test
+  void shouldRejectReadingAnIteratorThatIsClosedOrNotOnAnEntry() {
+    try (RocksDbCore core = RocksDbCore.open(dir, 1 << 20, false)) {
+      core.write(Map.of("a", Map.of(key("k1"), new byte[] {1})), Map.of());
+      RocksDbCore.CoreIterator it = core.iterator("a");
+      assertThatThrownBy(it::key).isInstanceOf(IllegalStateException.class).hasMessageContaining("call next() first");
+      assertThat(it.next()).isTrue();
+      assertThat(it.key()).isEqualTo(key("k1").bytes());
+      assertThat(it.next()).isFalse();
+      assertThatThrownBy(it::value).isInstanceOf(IllegalStateException.class);
+      it.close();
+      assertThatThrownBy(it::key).isInstanceOf(StoreClosedException.class).hasMessageContaining("iterator is closed");
+      assertThat(core.openIteratorCount()).isZero();
+    }
   }
 
   @Test
