@@ -69,7 +69,8 @@ public final class FeatureStore implements OnlineFeatureLookup, AutoCloseable {
   private OfflineStore offline;
   private PushProducer producer;
   private String producerServers;
-  private FeatureServer server;
+  private volatile FeatureServer server;
+  private boolean starting;
   private boolean closed;
 
   private FeatureStore(QuiverConfig config, Clock clock) {
@@ -441,11 +442,23 @@ public final class FeatureStore implements OnlineFeatureLookup, AutoCloseable {
   public FeatureServer serve(boolean http) {
     synchronized (lock) {
       checkOpen();
-      if (server != null) {
+      if (server != null || starting) {
         throw new IllegalStateException("Cannot serve " + config.repo() + ": already serving");
       }
-      server = FeatureServer.start(this, http);
-      return server;
+      starting = true;
+    }
+    // Not under the lock: the materializer thread reads the registry (under the lock) while starting,
+    // and a failed start waits for that thread to stop.
+    try {
+      FeatureServer s = FeatureServer.start(this, http);
+      synchronized (lock) {
+        server = s;
+      }
+      return s;
+    } finally {
+      synchronized (lock) {
+        starting = false;
+      }
     }
   }
 
