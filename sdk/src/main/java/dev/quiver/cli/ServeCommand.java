@@ -51,8 +51,25 @@ final class ServeCommand implements Callable<Integer> {
     return run(FeatureStore.open(config), true, out, spec.commandLine().getErr());
   }
 
+  /**
+   * The in-process broker logs its routine start and stop at WARN: keep the terminal for Quiver's
+   * own lines unless {@code -Dquiver.log.level} asks for more. Log4j's own shutdown hook would stop
+   * logging while the broker still shuts down; this command's hook shuts logging down last instead.
+   */
+  private static void quietLogging() {
+    if (System.getProperty("quiver.log.level") == null) {
+      org.apache.logging.log4j.core.config.Configurator.setLevel("kafka", org.apache.logging.log4j.Level.ERROR);
+      org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.kafka", org.apache.logging.log4j.Level.ERROR);
+    }
+    if (org.apache.logging.log4j.LogManager.getFactory() instanceof org.apache.logging.log4j.core.impl.Log4jContextFactory f
+        && f.getShutdownCallbackRegistry() instanceof org.apache.logging.log4j.core.LifeCycle hooks) {
+      hooks.stop();
+    }
+  }
+
   /** Serves until SIGTERM/Ctrl-C (then exits the JVM with 0) or a materializer failure (returns 1). */
   static int run(FeatureStore store, boolean http, PrintWriter out, PrintWriter err) throws InterruptedException {
+    quietLogging();
     FeatureServer server;
     try {
       server = store.serve(http);
@@ -66,6 +83,7 @@ final class ServeCommand implements Callable<Integer> {
       store.close();
       out.println("Stopped.");
       out.flush();
+      org.apache.logging.log4j.LogManager.shutdown();
       // Exit 0 after a requested stop: everything is closed and flushed.
       Runtime.getRuntime().halt(0);
     }, "quiver-serve-shutdown");
