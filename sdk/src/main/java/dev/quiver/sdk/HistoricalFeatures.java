@@ -4,14 +4,24 @@ import dev.quiver.offline.ExportFormat;
 import dev.quiver.offline.ExportResult;
 import dev.quiver.offline.Spine;
 import dev.quiver.offline.TrainingSetExport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.ipc.ArrowFileReader;
+import org.apache.arrow.vector.ipc.SeekableReadChannel;
+import org.apache.arrow.vector.util.ByteArrayReadableSeekableByteChannel;
 import java.time.Instant;
 import java.util.List;
 
 /**
  * A point-in-time-correct training set to write, from {@link FeatureStore#getHistoricalFeatures}:
- * set options, then write it with {@link #toParquet}, {@link #toArrow} or {@link #toCsv}. Each
- * write also writes {@code <out>.manifest.json} (see {@link TrainingSetExport}). Not thread-safe.
+ * set options, then write it with {@link #toParquet}, {@link #toArrow(Path)} or {@link #toCsv}
+ * (each also writes {@code <out>.manifest.json}, see {@link TrainingSetExport}), or read it in
+ * memory with {@link #toArrow(BufferAllocator)}. Not thread-safe.
  */
 public final class HistoricalFeatures {
   private final FeatureStore store;
@@ -73,6 +83,32 @@ public final class HistoricalFeatures {
     return write(out, ExportFormat.ARROW);
   }
 
+  /**
+   * The training set in memory as Arrow record batches: iterate with {@code loadNextBatch()} and
+   * {@code getVectorSchemaRoot()}; the caller closes the reader (and then its allocator). No
+   * manifest is written.
+   */
+  public ArrowFileReader toArrow(BufferAllocator allocator) {
+    Path dir = null;
+    try {
+      dir = Files.createTempDirectory("quiver-arrow-");
+      Path out = dir.resolve("training-set.arrow");
+      write(out, ExportFormat.ARROW, false);
+      byte[] bytes = Files.readAllBytes(out);
+      return new ArrowFileReader(new SeekableReadChannel(new ByteArrayReadableSeekableByteChannel(bytes)), allocator);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot export training set to Arrow: " + e.getMessage(), e);
+    } finally {
+      if (dir != null) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+          walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+          // best effort: a temp folder
+        }
+      }
+    }
+  }
+
   /** Writes CSV. */
   public ExportResult toCsv(Path out) {
     return write(out, ExportFormat.CSV);
@@ -80,7 +116,12 @@ public final class HistoricalFeatures {
 
   /** Writes in the given format. */
   public ExportResult write(Path out, ExportFormat format) {
+    return write(out, format, true);
+  }
+
+  private ExportResult write(Path out, ExportFormat format, boolean manifest) {
     TrainingSetExport.Builder b = TrainingSetExport.builder(store.registry())
+        .withManifest(manifest)
         .withStore(store.offlineStore())
         .withRepoDir(store.config().repo())
         .withOutput(out)

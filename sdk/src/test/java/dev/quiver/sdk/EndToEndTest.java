@@ -124,6 +124,22 @@ class EndToEndTest {
       assertThat(result.rows()).isEqualTo(21);
       assertThat(result.manifest()).exists();
       assertTrainingSetMatchesEvents(out, events);
+      try (var allocator = new org.apache.arrow.memory.RootAllocator();
+           var arrow = store.getHistoricalFeatures(repo.resolve("data/driver_spine.csv"), "driver_ranking")
+               .withFullFeatureNames(true).toArrow(allocator)) {
+        int arrowRows = 0;
+        long present = 0;
+        while (arrow.loadNextBatch()) {
+          var root = arrow.getVectorSchemaRoot();
+          assertThat(root.getSchema().getFields()).extracting(f -> f.getName()).containsExactly("driver_id",
+              "event_timestamp", "trip_completed", "driver_hourly_stats__conv_rate", "driver_hourly_stats__acc_rate",
+              "driver_hourly_stats__avg_daily_trips");
+          arrowRows += root.getRowCount();
+          present += root.getRowCount() - root.getVector("driver_hourly_stats__conv_rate").getNullCount();
+        }
+        assertThat(arrowRows).isEqualTo(21);
+        assertThat(present).isEqualTo(20);
+      }
 
       // consistency: zero mismatches, in process and over HTTP
       ConsistencyReport local = store.checkConsistency(List.of(), 100, store);
