@@ -78,7 +78,8 @@ final class ServeCommand implements Callable<Integer> {
       throw e;
     }
     Thread hook = new Thread(() -> {
-      out.println("Stopping: HTTP server, materializer (flushing), stores, broker...");
+      out.println("Stopping: " + (http ? "HTTP server, " : "") + "materializer (flushing), stores"
+          + (store.config().embeddedKafka() ? ", broker" : "") + "...");
       out.flush();
       store.close();
       out.println("Stopped.");

@@ -180,10 +180,11 @@ public final class FeatureStore implements OnlineFeatureLookup, AutoCloseable {
         try {
           online = OnlineStore.open(config.onlinePath(), r);
         } catch (RuntimeException e) {
-          throw new QuiverException("Cannot open online store " + config.onlinePath() + ": " + e.getMessage()
-              + ServeState.read(config.stateDir())
-                  .map(s -> " (`quiver serve` holds it, pid " + s.pid() + (s.url() == null ? ")"
-                      : "; look up over HTTP at " + s.url() + " instead)"))
+          String why = e.getMessage() != null && e.getMessage().startsWith("Cannot ") ? e.getMessage()
+              : "Cannot open online store " + config.onlinePath() + ": " + e.getMessage();
+          throw new QuiverException(why + ServeState.read(config.stateDir())
+                  .map(s -> " (a running `quiver serve` or `quiver materialize --stream` holds it, pid " + s.pid()
+                      + (s.url() == null ? ")" : "; look up over HTTP at " + s.url() + " instead)"))
                   .orElse(""), e);
         }
       }
