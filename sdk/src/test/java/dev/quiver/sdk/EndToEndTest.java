@@ -188,6 +188,21 @@ class EndToEndTest {
         assertThat(v.eventTime()).isEqualTo(t);
       });
 
+      // the CLI finds the running server: push produces to its broker, get asks its HTTP server
+      Path one = Files.writeString(tmp.resolve("one.csv"), "driver_id,event_timestamp,avg_daily_trips\n1004,"
+          + t.plusMillis(1) + ",4321\n");
+      Cli push = cli("push", "-r", repo.toString(), "--view", VIEW, "--file", one.toString());
+      assertThat(push.code).as(push.err).isZero();
+      assertThat(push.out).contains("Pushed 1 rows to driver_hourly_stats (to online_and_offline).");
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        Cli viaServer = cli("get", "-r", repo.toString(), "--features", "driver_hourly_stats:avg_daily_trips,"
+            + "driver_hourly_stats:conv_rate", "--entity", "driver_id=1004");
+        assertThat(viaServer.code).as(viaServer.err).isZero();
+        // conv_rate is null in the newest event: the newest event wins as a whole
+        assertThat(viaServer.out.lines()).containsExactly("driver_id  avg_daily_trips  conv_rate",
+            "1004       4321             (NULL_VALUE)");
+      });
+
       // a view applied while serving gets its topic and starts flowing
       Files.writeString(repo.resolve("driver_weekly.yaml"), """
           sources:
