@@ -44,8 +44,9 @@ import org.slf4j.LoggerFactory;
  * {@code <data dir>/../kafka-ports} (reused when free), so a second serve on the same repo finds
  * its topics, offsets and events again.
  *
- * <p>{@link #close()} stops in this order: HTTP server (no new pushes), materializer (flushes the
- * offline buffers and records positions), the store's producer, the broker.
+ * <p>Shutdown order ({@link FeatureStore#close()}): HTTP server (no new pushes), materializer
+ * (flushes the offline buffers and records positions), the store's producer, the stores, the
+ * broker.
  */
 public final class FeatureServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FeatureServer.class);
@@ -253,9 +254,19 @@ public final class FeatureServer implements AutoCloseable {
     return materializer == null ? Optional.empty() : materializer.failure();
   }
 
-  /** Stops the HTTP server, the materializer (flushing), the producer and the broker; idempotent. */
+  /**
+   * Stops the HTTP server, the materializer (flushing), the store's producer and the broker;
+   * idempotent. The stores stay open: they belong to the {@link FeatureStore} ({@link
+   * FeatureStore#close()} stops serving, closes the stores, then stops the broker).
+   */
   @Override
   public void close() {
+    stopServing();
+    stopBroker();
+  }
+
+  /** HTTP server, materializer (flushing), then the store's producer. */
+  void stopServing() {
     synchronized (this) {
       if (closed) {
         return;
@@ -276,11 +287,17 @@ public final class FeatureServer implements AutoCloseable {
       LOG.warn("The materializer did not stop within 60 s");
     }
     store.serverStopped(this);
+  }
+
+  /** The embedded broker last, then the note to other commands. */
+  synchronized void stopBroker() {
     if (broker != null) {
       broker.stop();
+      broker = null;
     }
     if (state != null) {
       state.remove(store.config().stateDir());
+      state = null;
     }
   }
 }

@@ -484,7 +484,10 @@ public final class FeatureStore implements OnlineFeatureLookup, AutoCloseable {
     }
   }
 
-  /** Stops serving (if serving), then closes the producer and the stores; idempotent. */
+  /**
+   * Stops serving (HTTP server, materializer with a flush), closes the producer and the stores,
+   * then stops the embedded broker; idempotent.
+   */
   @Override
   public void close() {
     FeatureServer s;
@@ -495,7 +498,7 @@ public final class FeatureStore implements OnlineFeatureLookup, AutoCloseable {
       s = server;
     }
     if (s != null) {
-      s.close();
+      s.stopServing();
     }
     synchronized (lock) {
       closed = true;
@@ -509,6 +512,9 @@ public final class FeatureStore implements OnlineFeatureLookup, AutoCloseable {
       if (online != null) {
         online.close();
       }
+    }
+    if (s != null) {
+      s.stopBroker();
     }
   }
 }
