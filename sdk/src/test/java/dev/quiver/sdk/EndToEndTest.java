@@ -103,6 +103,10 @@ class EndToEndTest {
         OnlineResult r = remote.getOnlineFeatures("driver_ranking", drivers);
         assertLatest(r, latest);
       });
+      // the server's 4xx detail comes back as a user error naming the field
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> remote.getOnlineFeatures(
+              List.of("driver_hourly_stats:speed"), drivers))
+          .isInstanceOf(dev.quiver.registry.UserInputException.class).hasMessageContaining("speed");
       OnlineResult overHttp = remote.getOnlineFeatures("driver_ranking", drivers);
       assertThat(overHttp.value(5, "conv_rate").status()).isEqualTo(FeatureStatus.NOT_FOUND);
 
