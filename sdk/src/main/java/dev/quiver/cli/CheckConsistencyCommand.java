@@ -25,9 +25,11 @@ import picocli.CommandLine.Spec;
         "",
         "Examples:",
         "  quiver check-consistency -r demo",
-        "  quiver check-consistency -r demo --views driver_hourly_stats --sample 1000",
+        "  quiver check-consistency -r demo --views driver_hourly_stats \\",
+        "      --sample 1000",
         "",
-        "Exit codes: 0 no mismatch, 3 mismatches found (each printed), 2 bad input, 1 other failure.",
+        "Exit codes: 0 no mismatch; 3 mismatches found (each printed); 2 bad input;",
+        "1 anything else.",
     })
 final class CheckConsistencyCommand implements Callable<Integer> {
   /** Exit code when mismatches were found. */

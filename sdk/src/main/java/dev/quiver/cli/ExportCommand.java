@@ -27,12 +27,16 @@ import picocli.CommandLine.Spec;
     footer = {
         "",
         "Examples:",
-        "  quiver export -r demo --spine demo/data/driver_spine.csv --service driver_ranking --out train.parquet",
-        "  quiver export -r demo --spine spine.parquet --features driver_hourly_stats:conv_rate --out t.csv --format csv",
-        "  quiver export -r demo --spine spine.parquet --service driver_ranking --out t.parquet --as-of 2024-05-01",
+        "  quiver export -r demo --spine demo/data/driver_spine.csv \\",
+        "      --service driver_ranking --out train.parquet",
+        "  quiver export -r demo --spine spine.parquet --format csv \\",
+        "      --features driver_hourly_stats:conv_rate --out train.csv",
+        "  quiver export -r demo --spine spine.parquet --service driver_ranking \\",
+        "      --out train.parquet --as-of 2024-05-01",
         "  quiver export -r demo --replay train.parquet.manifest.json",
         "",
-        "Exit codes: 0 done (replay: identical), 2 bad input (file, column or ref named) or replay differs, 1 other.",
+        "Exit codes: 0 done (replay: identical); 2 bad input (file, column or ref",
+        "named) or a replay that differs; 1 anything else.",
     })
 final class ExportCommand implements Callable<Integer> {
   @Mixin

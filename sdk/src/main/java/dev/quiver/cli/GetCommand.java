@@ -33,9 +33,12 @@ import picocli.CommandLine.Spec;
     footer = {
         "",
         "Examples:",
-        "  quiver get -r demo --service driver_ranking --entity driver_id=1001 --entity driver_id=1002",
-        "  quiver get -r demo --features driver_hourly_stats:conv_rate,driver_hourly_stats:acc_rate --entity driver_id=1001",
-        "  quiver get --url http://127.0.0.1:6566 --service driver_ranking --entity driver_id=1001 --json",
+        "  quiver get -r demo --service driver_ranking \\",
+        "      --entity driver_id=1001 --entity driver_id=1002",
+        "  quiver get -r demo --entity driver_id=1001 \\",
+        "      --features driver_hourly_stats:conv_rate,driver_hourly_stats:acc_rate",
+        "  quiver get --url http://127.0.0.1:6566 --service driver_ranking \\",
+        "      --entity driver_id=1001 --json",
     })
 final class GetCommand implements Callable<Integer> {
   @Mixin

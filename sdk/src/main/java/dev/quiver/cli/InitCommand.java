@@ -36,9 +36,10 @@ import picocli.CommandLine.Spec;
     footer = {
         "",
         "Examples:",
-        "  quiver init demo                        write the example repo into ./demo",
+        "  quiver init demo                  write the example repo into ./demo",
         "  quiver apply -r demo && quiver serve -r demo",
-        "  quiver push -r demo --view driver_hourly_stats --file demo/data/driver_stats.csv",
+        "  quiver push -r demo --view driver_hourly_stats \\",
+        "      --file demo/data/driver_stats.csv",
     })
 final class InitCommand implements Callable<Integer> {
   static final String DEFINITIONS = "driver_stats.yaml";

@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
         "Examples:",
         "  quiver materialize -r demo --stream",
         "  quiver materialize -r demo --start 2024-05-01 --end 2024-05-02",
-        "  quiver materialize -r demo --start 2024-05-01T00:00:00Z --end 2024-05-01T12:00:00Z --views driver_hourly_stats",
+        "  quiver materialize -r demo --start 2024-05-01T00:00:00Z \\",
+        "      --end 2024-05-01T12:00:00Z --views driver_hourly_stats",
     })
 final class MaterializeCommand implements Callable<Integer> {
   @Mixin

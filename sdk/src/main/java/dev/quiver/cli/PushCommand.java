@@ -27,8 +27,10 @@ import picocli.CommandLine.Spec;
     footer = {
         "",
         "Examples:",
-        "  quiver push -r demo --view driver_hourly_stats --file demo/data/driver_stats.csv",
-        "  quiver push -r demo --view driver_hourly_stats --file events.parquet --to online",
+        "  quiver push -r demo --view driver_hourly_stats \\",
+        "      --file demo/data/driver_stats.csv",
+        "  quiver push -r demo --view driver_hourly_stats \\",
+        "      --file events.parquet --to online",
     })
 final class PushCommand implements Callable<Integer> {
   private static final int CHUNK = 5_000;

@@ -26,10 +26,11 @@ import picocli.CommandLine.Spec;
     footer = {
         "",
         "Examples:",
-        "  quiver serve -r demo                    serve on server.host:server.port of demo/quiver.yaml",
-        "  quiver serve -r demo --port 8080        another port (0: any free port)",
-        "  curl -s localhost:6566/get-online-features -d '{\"feature_service\": \"driver_ranking\",",
-        "       \"entities\": {\"driver_id\": [1001, 1002]}}'",
+        "  quiver serve -r demo              on server.host:server.port of quiver.yaml",
+        "  quiver serve -r demo --port 8080  another port (0: any free port)",
+        "  curl -s localhost:6566/get-online-features \\",
+        "      -d '{\"feature_service\": \"driver_ranking\",",
+        "           \"entities\": {\"driver_id\": [1001, 1002]}}'",
     })
 final class ServeCommand implements Callable<Integer> {
   @Mixin
