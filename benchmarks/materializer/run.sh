@@ -2,7 +2,7 @@
 # Materializer load drivers. Usage (from the repo root):
 #   benchmarks/materializer/run.sh catchup [events=2000000]
 #   benchmarks/materializer/run.sh soak [events=1000000] [kills=10] [workDir]
-#   benchmarks/materializer/run.sh latency [rate=20000] [seconds=60]
+#   benchmarks/materializer/run.sh latency [rate=20000] [seconds=60] [flushAgeMillis=5000]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mvn -o -q -B -DskipTests package -pl benchmarks -am

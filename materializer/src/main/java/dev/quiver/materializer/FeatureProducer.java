@@ -2,6 +2,8 @@ package dev.quiver.materializer;
 
 import dev.quiver.registry.FeatureViewVersion;
 import dev.quiver.registry.RegistrySnapshot;
+import dev.quiver.registry.Source;
+import dev.quiver.registry.UserInputException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -60,13 +62,21 @@ public final class FeatureProducer implements AutoCloseable {
    */
   public CompletableFuture<Sent> send(String view, Map<String, ?> row, Instant createdAt) {
     RegistrySnapshot snapshot = registry.get();
-    return send(snapshot.source(view).topicFor(view), snapshot.currentVersion(view), row, createdAt);
+    return send(topicOf(snapshot, view), snapshot.currentVersion(view), row, createdAt);
   }
 
   /** Sends a row encoded with a given (possibly older) version of a view to that view's topic. */
   public CompletableFuture<Sent> send(FeatureViewVersion version, Map<String, ?> row, Instant createdAt) {
-    String view = version.view();
-    return send(registry.get().source(view).topicFor(view), version, row, createdAt);
+    return send(topicOf(registry.get(), version.view()), version, row, createdAt);
+  }
+
+  private static String topicOf(RegistrySnapshot snapshot, String view) {
+    Source src = snapshot.source(view);
+    if (src.kind() != Source.Kind.KAFKA) {
+      throw new UserInputException("Cannot send to feature view " + view + ": its source " + src.name()
+          + " is a Parquet batch source, not a Kafka topic");
+    }
+    return src.topicFor(view);
   }
 
   private CompletableFuture<Sent> send(String topic, FeatureViewVersion version, Map<String, ?> row, Instant createdAt) {

@@ -25,7 +25,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TransactionAbortedException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -121,7 +123,9 @@ public final class KafkaRegistryStore implements RegistryStore {
   /** Whether another committer's transaction fenced ours (our records never become visible). */
   private static boolean fenced(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException) {
+      // Another committer's initTransactions aborted ours: the coordinator reports it as one of these.
+      if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException
+          || t instanceof InvalidTxnStateException || t instanceof TransactionAbortedException) {
         return true;
       }
     }

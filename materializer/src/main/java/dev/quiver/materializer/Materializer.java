@@ -378,8 +378,9 @@ public final class Materializer implements AutoCloseable {
 
   /**
    * Hands due buffers to the flush thread, so Parquet is written while the next records are
-   * consumed. At most one flush is in flight (back-pressure); {@code all} (revocation, shutdown)
-   * flushes everything and waits. A position past a buffered event is only written once its flush
+   * consumed. At most one flush is in flight: a buffer that comes due meanwhile keeps filling and
+   * goes next, and only a buffer grown to twice the flush size waits for it (back-pressure);
+   * {@code all} (revocation, shutdown) flushes everything and waits. A position past a buffered event is only written once its flush
    * completed (see {@link #offlineNext}).
    */
   private void flushDueBuffers(boolean all) {
@@ -397,6 +398,10 @@ public final class Materializer implements AutoCloseable {
       }
       if (all || b.events.size() >= config.flushSize() || now - b.firstAddedMillis >= config.flushAge().toMillis()) {
         if (!inFlight.isEmpty()) {
+          if (!all && b.events.size() < 2L * config.flushSize()) {
+            // Keep consuming (and writing online) while the previous flush runs; this buffer goes next.
+            continue;
+          }
           reapFlushes(true);
         }
         String view = e.getKey();

@@ -8,7 +8,7 @@ import org.testcontainers.kafka.KafkaContainer;
 @Testcontainers(disabledWithoutDocker = true)
 class MaterializerContainerTest extends MaterializerEndToEndContract {
   @Container
-  static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka-native:4.0.0");
+  static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.4.0");
 
   @Override
   String bootstrapServers() {

@@ -14,6 +14,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
@@ -21,7 +24,7 @@ import org.HdrHistogram.Histogram;
  * Produce-to-readable latency: events are produced at a steady rate (default 20k/s) for a while;
  * one in every {@code sampleEvery} is timed from just before {@code send} until the online store
  * returns it (the value of its entity is at least that event's). Everything runs in one JVM: broker,
- * producer, materializer (both stores) and the checker. Args: {@code [rate=20000] [seconds=60]}.
+ * producer, materializer (both stores) and the checker. Args: {@code [rate=20000] [seconds=60] [flushAgeMillis=5000]}.
  */
 public final class ProduceToOnlineLatency {
   private ProduceToOnlineLatency() {}
@@ -31,6 +34,7 @@ public final class ProduceToOnlineLatency {
   public static void main(String[] args) throws Exception {
     int rate = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
+    Duration flushAge = Duration.ofMillis(args.length > 2 ? Long.parseLong(args[2]) : 5_000);
     int sampleEvery = 50;
     int drivers = 10_000;
     Path work = Files.createTempDirectory("quiver-latency-");
@@ -39,9 +43,10 @@ public final class ProduceToOnlineLatency {
          OnlineStore online = OnlineStore.open(work.resolve("online"), reg);
          OfflineStore offline = OfflineStore.open(work.resolve("offline"), reg)) {
       kafka.createTopic(BenchViews.TOPIC, 3);
-      Materializer m = Materializer.create(MaterializerConfig.builder()
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      Materializer m = Materializer.create(MaterializerConfig.builder().withMeterRegistry(meters)
           .withBootstrapServers(kafka.bootstrapServers()).withGroupId("latency").withRegistry(reg)
-          .withOnlineSink(online).withOfflineSink(offline).withFlushAge(Duration.ofSeconds(5))
+          .withOnlineSink(online).withOfflineSink(offline).withFlushAge(flushAge)
           .withConsumerProperty("fetch.max.wait.ms", "10").build()).start();
       ConcurrentLinkedQueue<Sample> pending = new ConcurrentLinkedQueue<>();
       Histogram hist = new Histogram(60_000_000_000L, 3);
@@ -73,11 +78,18 @@ public final class ProduceToOnlineLatency {
         while (!pending.isEmpty() && System.nanoTime() < deadline) {
           Thread.sleep(50);
         }
-        System.out.printf("rate %.0f events/s for %d s (+5 s warm-up), %d samples, %d not seen%n", achieved, seconds,
-            hist.getTotalCount(), pending.size());
+        System.out.printf("rate %.0f events/s for %d s (+5 s warm-up), offline flush age %s, %d samples, %d not seen%n",
+            achieved, seconds, flushAge, hist.getTotalCount(), pending.size());
         System.out.printf("produce -> readable online: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms%n",
             hist.getValueAtPercentile(50) / 1e6, hist.getValueAtPercentile(90) / 1e6,
             hist.getValueAtPercentile(99) / 1e6, hist.getValueAtPercentile(99.9) / 1e6, hist.getMaxValue() / 1e6);
+      }
+      Timer writes = meters.get("quiver.materializer.online.write").timer();
+      System.out.printf("online writes: %d, mean %.1f ms, max (last minute) %.1f ms%n", writes.count(),
+          writes.mean(TimeUnit.MILLISECONDS), writes.max(TimeUnit.MILLISECONDS));
+      for (Timer t : meters.get("quiver.materializer.flush").timers()) {
+        System.out.printf("offline flushes: %d, mean %.1f ms, max (last minute) %.1f ms%n", t.count(),
+            t.mean(TimeUnit.MILLISECONDS), t.max(TimeUnit.MILLISECONDS));
       }
       m.shutdown();
     }
@@ -88,7 +100,7 @@ public final class ProduceToOnlineLatency {
     while (true) {
       Sample s = pending.peek();
       if (s == null) {
-        LockSupport.parkNanos(200_000);
+        LockSupport.parkNanos(1_000_000);
         continue;
       }
       Object trips = online.get(List.of(BenchViews.VIEW + ":trips"), Map.of("driver_id", List.of(s.driver())),
@@ -97,7 +109,7 @@ public final class ProduceToOnlineLatency {
         hist.recordValue(Math.min(System.nanoTime() - s.sentNanos(), 59_999_999_999L));
         pending.poll();
       } else {
-        LockSupport.parkNanos(200_000);
+        LockSupport.parkNanos(1_000_000);
       }
     }
   }

@@ -61,9 +61,36 @@ public final class PitJoin {
         sortedTs[s] = sTs[rows[sOrd[s]]];
       }
     }
-    // each history row lands on the first spine row of its key at or after its event time
+    // each history row lands on the first spine row of its key at or after its event time;
+    // keys are split between threads (k % threads), so each owns its buckets of best[]
     int[] best = new int[valid];
     java.util.Arrays.fill(best, -1);
+    int threads = h.n < 10_000 ? 1 : Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    final int[] sStartF = sStart;
+    final int[] sOrdF = sOrd;
+    java.util.stream.IntStream ids = java.util.stream.IntStream.range(0, threads);
+    (threads > 1 ? ids.parallel() : ids).forEach(tid -> land(tid, threads, keyCount, sStartF, sortedTs, best, h));
+    // prefix maximum along each bucket, then the ttl
+    final long[] hts = h.ts;
+    final long[] hcr = h.created;
+    final int[] hpa = h.part;
+    final long[] hof = h.off;
+    for (int k = 0; k < keyCount; k++) {
+      int cur = -1;
+      for (int s = sStartF[k], e = sStartF[k + 1]; s < e; s++) {
+        int b = best[s];
+        if (b >= 0 && (cur < 0 || supersedes(b, cur, hts, hcr, hpa, hof))) {
+          cur = b;
+        }
+        if (cur >= 0 && (ttlMicros <= 0 || hts[cur] >= sortedTs[s] - ttlMicros)) {
+          winner[sOrdF[s]] = cur;
+        }
+      }
+    }
+    return winner;
+  }
+
+  private static void land(int tid, int threads, int keyCount, int[] sStart, long[] sortedTs, int[] best, History h) {
     final long[] hts = h.ts;
     final long[] hcr = h.created;
     final int[] hpa = h.part;
@@ -71,11 +98,12 @@ public final class PitJoin {
     final int[] hkey = h.key;
     for (int j = 0, m = h.n; j < m; j++) {
       int k = hkey[j];
-      if (k < 0 || k >= keyCount) {
+      if (k < 0 || k >= keyCount || k % threads != tid) {
         continue;
       }
       int lo = sStart[k];
-      int hi = sStart[k + 1];
+      int end = sStart[k + 1];
+      int hi = end;
       long t = hts[j];
       while (lo < hi) {
         int mid = (lo + hi) >>> 1;
@@ -85,7 +113,7 @@ public final class PitJoin {
           hi = mid;
         }
       }
-      if (lo == sStart[k + 1]) {
+      if (lo == end) {
         continue;
       }
       int b = best[lo];
@@ -93,20 +121,6 @@ public final class PitJoin {
         best[lo] = j;
       }
     }
-    // prefix maximum along each bucket, then the ttl
-    for (int k = 0; k < keyCount; k++) {
-      int cur = -1;
-      for (int s = sStart[k], e = sStart[k + 1]; s < e; s++) {
-        int b = best[s];
-        if (b >= 0 && (cur < 0 || supersedes(b, cur, hts, hcr, hpa, hof))) {
-          cur = b;
-        }
-        if (cur >= 0 && (ttlMicros <= 0 || hts[cur] >= sortedTs[s] - ttlMicros)) {
-          winner[sOrd[s]] = cur;
-        }
-      }
-    }
-    return winner;
   }
 
   private static boolean supersedes(int a, int b, long[] ts, long[] cr, int[] pa, long[] of) {
