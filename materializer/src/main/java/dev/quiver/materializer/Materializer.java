@@ -81,7 +81,16 @@ import org.slf4j.LoggerFactory;
  * <p>The sinks belong to the caller: the materializer never closes them.
  */
 public final class Materializer implements AutoCloseable {
+  /**
+   * Optional record header naming where a record goes: {@code online}, {@code offline} or
+   * {@code online_and_offline} (the default when absent), as Feast's push {@code to} does. Any
+   * other value sends the record to the dead-letter topic.
+   */
+  public static final String TARGET_HEADER = "quiver.to";
+
   private static final Logger LOG = LoggerFactory.getLogger(Materializer.class);
+  /** A buffer this many times the flush size waits for the flush in flight (bounds memory). */
+  private static final int BACK_PRESSURE_FACTOR = 4;
 
   private final MaterializerConfig config;
   private final MeterRegistry meters;
@@ -92,7 +101,7 @@ public final class Materializer implements AutoCloseable {
   private volatile boolean running;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
-  private volatile Set<TopicPartition> ownedView = Set.of();
+  private volatile Set<String> ownedView = Set.of();
   private Thread thread;
 
   // Poll-thread state.
@@ -190,8 +199,8 @@ public final class Materializer implements AutoCloseable {
     return running && stopped.getCount() > 0;
   }
 
-  /** The partitions this instance owns now (a copy; any thread). */
-  public Set<TopicPartition> assignment() {
+  /** The partitions this instance owns now, as {@code <topic>-<partition>} (a copy; any thread). */
+  public Set<String> assignment() {
     return ownedView;
   }
 
@@ -292,7 +301,17 @@ public final class Materializer implements AutoCloseable {
       }
       long offset = r.offset();
       FeatureEvent event;
+      boolean toOnline;
+      boolean toOffline;
       try {
+        byte[] to = header(r, TARGET_HEADER);
+        String target = to == null ? "online_and_offline" : new String(to, StandardCharsets.UTF_8);
+        toOnline = target.equals("online") || target.equals("online_and_offline");
+        toOffline = target.equals("offline") || target.equals("online_and_offline");
+        if (!toOnline && !toOffline) {
+          throw new BadRecordException(DeadLetters.Reason.SCHEMA_VIOLATION, "Cannot route record: header "
+              + TARGET_HEADER + " is \"" + target + "\" (expected online, offline or online_and_offline)");
+        }
         event = reader.read(r.key(), r.value(), header(r, EventEncoder.CREATED_TS_HEADER), r.timestamp(),
             r.partition(), offset, nowMicros);
       } catch (BadRecordException e) {
@@ -306,10 +325,10 @@ public final class Materializer implements AutoCloseable {
         continue;
       }
       FeatureView def = snapshot.definitions().views().get(view);
-      if (def.online() && offset >= ps.start.onlineNext()) {
+      if (toOnline && def.online() && offset >= ps.start.onlineNext()) {
         onlineBatch.add(event);
       }
-      if (def.offline() && offline != null && offset >= ps.start.offlineNext() && !ps.inCommittedRange(view, offset)) {
+      if (toOffline && def.offline() && offline != null && offset >= ps.start.offlineNext() && !ps.inCommittedRange(view, offset)) {
         buffer(view, tp).add(event, tp, config.clock().millis());
       }
       perView.merge(view, 1, Integer::sum);
@@ -379,7 +398,8 @@ public final class Materializer implements AutoCloseable {
   /**
    * Hands due buffers to the flush thread, so Parquet is written while the next records are
    * consumed. At most one flush is in flight: a buffer that comes due meanwhile keeps filling and
-   * goes next, and only a buffer grown to twice the flush size waits for it (back-pressure);
+   * goes next, and only a buffer grown to {@value #BACK_PRESSURE_FACTOR} times the flush size waits
+   * for it (back-pressure, timed as {@code quiver.materializer.flush.wait});
    * {@code all} (revocation, shutdown) flushes everything and waits. A position past a buffered event is only written once its flush
    * completed (see {@link #offlineNext}).
    */
@@ -398,11 +418,13 @@ public final class Materializer implements AutoCloseable {
       }
       if (all || b.events.size() >= config.flushSize() || now - b.firstAddedMillis >= config.flushAge().toMillis()) {
         if (!inFlight.isEmpty()) {
-          if (!all && b.events.size() < 2L * config.flushSize()) {
+          if (!all && b.events.size() < BACK_PRESSURE_FACTOR * (long) config.flushSize()) {
             // Keep consuming (and writing online) while the previous flush runs; this buffer goes next.
             continue;
           }
+          Timer.Sample waited = Timer.start(meters);
           reapFlushes(true);
+          waited.stop(Timer.builder("quiver.materializer.flush.wait").register(meters));
         }
         String view = e.getKey();
         List<FeatureEvent> events = b.events;
@@ -564,7 +586,7 @@ public final class Materializer implements AutoCloseable {
         LOG.info("Materializer of group {} owns {} from offset {} (online next {}, offline next {})",
             config.groupId(), tp, start.resumeAt(), start.onlineNext(), start.offlineNext());
       }
-      ownedView = Set.copyOf(owned.keySet());
+      ownedView = owned.keySet().stream().map(TopicPartition::toString).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     private void drop(Collection<TopicPartition> partitions) {
@@ -575,7 +597,7 @@ public final class Materializer implements AutoCloseable {
           l.set(-1);
         }
       }
-      ownedView = Set.copyOf(owned.keySet());
+      ownedView = owned.keySet().stream().map(TopicPartition::toString).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
   }
 

@@ -41,7 +41,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -315,7 +314,7 @@ abstract class MaterializerEndToEndContract {
     }
     await().atMost(Duration.ofSeconds(60)).until(() -> m1.assignment().size() + m2.assignment().size() == 6
         && !m2.assignment().isEmpty() && !m1.assignment().isEmpty());
-    Set<TopicPartition> both = new HashSet<>(m1.assignment());
+    Set<String> both = new HashSet<>(m1.assignment());
     both.retainAll(m2.assignment());
     assertThat(both).as("partitions owned by both").isEmpty();
 
@@ -354,5 +353,44 @@ abstract class MaterializerEndToEndContract {
   static String header(ConsumerRecord<byte[], byte[]> r, String name) {
     Header h = r.headers().lastHeader(name);
     return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void shouldRouteRecordsByTheirTargetHeaderAndDeadLetterAnUnknownTarget() throws Exception {
+    String view = "e2e_route";
+    createTopic(topic(view), 1);
+    AtomicReference<RegistrySnapshot> reg = new AtomicReference<>(apply(RegistrySnapshot.empty(), defs(view)));
+    OnlineStore online = closing(OnlineStore.open(dir.resolve("online"), reg.get()));
+    OfflineStore offline = closing(OfflineStore.open(dir.resolve("offline"), reg::get));
+    EventEncoder enc = EventEncoder.of(reg.get().currentVersion(view));
+    Properties pp = new Properties();
+    pp.put("bootstrap.servers", bootstrapServers());
+    String[] targets = {"online", "offline", null, "nowhere"};
+    try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (int driver = 1; driver <= targets.length; driver++) {
+        Map<String, Object> r = row(driver, 100);
+        ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(topic(view), 0, enc.key(r), enc.value(r));
+        if (targets[driver - 1] != null) {
+          rec.headers().add(Materializer.TARGET_HEADER, targets[driver - 1].getBytes(StandardCharsets.UTF_8));
+        }
+        raw.send(rec).get();
+      }
+    }
+    Materializer m = start("g-route", reg, online, offline, "dlq-route", new SimpleMeterRegistry());
+    Instant now = Fixtures.BASE.plusSeconds(3600);
+    List<String> ref = List.of(view + ":trips");
+    Map<String, List<Long>> drivers = Map.of("driver_id", List.of(1L, 2L, 3L, 4L));
+    await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(offline, view) >= 2
+        && online.get(ref, drivers, now).value(2, 0).status() == dev.quiver.online.FeatureStatus.PRESENT
+        && m.deadLetterCount() == 1);
+    m.shutdown();
+
+    var got = online.get(ref, drivers, now);
+    assertThat(got.value(0, 0).value()).isEqualTo(1L);
+    assertThat(got.value(1, 0).status()).isEqualTo(dev.quiver.online.FeatureStatus.NOT_FOUND);
+    assertThat(got.value(2, 0).value()).isEqualTo(3L);
+    assertThat(got.value(3, 0).status()).isEqualTo(dev.quiver.online.FeatureStatus.NOT_FOUND);
+    assertThat(offlineRowCount(offline, view)).isEqualTo(2);
+    assertThat(offlineRows(offline, view)).extracting(row -> row.split("/")[2]).containsExactlyInAnyOrder("2", "3");
   }
 }

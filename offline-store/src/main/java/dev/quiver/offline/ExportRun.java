@@ -13,6 +13,7 @@ import dev.quiver.offline.internal.KeyDict;
 import dev.quiver.offline.internal.ParquetIo;
 import dev.quiver.offline.internal.PitJoin;
 import dev.quiver.offline.internal.Table;
+import dev.quiver.offline.internal.TableSink;
 import dev.quiver.registry.Feature;
 import dev.quiver.registry.FeatureEvent;
 import dev.quiver.registry.FeatureView;
@@ -108,7 +109,19 @@ final class ExportRun {
     List<ViewPlan> plans = plan();
     stepsTotal = 2L + plans.size();
     step("read spine", 0, 1);
-    Table spine = loadSpine(plans);
+    Table spine;
+    if (x.spine == null) {
+      SpineFile sf = checkSpineFile(plans);
+      if (sf.estimateBytes() > x.memoryBudget) {
+        ExportResult r = runSpinePartitioned(plans, sf);
+        if (r != null) {
+          return r;
+        }
+      }
+      spine = readSpine(sf);
+    } else {
+      spine = loadSpine(plans);
+    }
     for (ViewPlan p : plans) {
       for (int i = 0; i < p.outNames.size(); i++) {
         if (spine.has(p.outNames.get(i))) {
@@ -315,9 +328,13 @@ final class ExportRun {
 
   // ------------------------------------------------------------------ spine
 
-  private Table loadSpine(List<ViewPlan> plans) throws IOException {
-    Map<String, ValueType> keyTypes = new LinkedHashMap<>();
+  private SpineFile checkSpineFile(List<ViewPlan> plans) throws IOException {
     Map<String, String> keyView = new HashMap<>();
+    return checkSpineFile(keyTypes(plans, keyView), keyView);
+  }
+
+  private Map<String, ValueType> keyTypes(List<ViewPlan> plans, Map<String, String> keyView) {
+    Map<String, ValueType> keyTypes = new LinkedHashMap<>();
     for (ViewPlan p : plans) {
       for (JoinKey k : p.keys) {
         ValueType prev = keyTypes.putIfAbsent(k.name(), k.type());
@@ -328,6 +345,12 @@ final class ExportRun {
         }
       }
     }
+    return keyTypes;
+  }
+
+  private Table loadSpine(List<ViewPlan> plans) throws IOException {
+    Map<String, String> keyView = new HashMap<>();
+    Map<String, ValueType> keyTypes = keyTypes(plans, keyView);
     String ts = x.timestampColumn;
     Table t;
     if (x.spine != null) {
@@ -349,6 +372,15 @@ final class ExportRun {
       }
       return t;
     }
+    return readSpine(checkSpineFile(keyTypes, keyView));
+  }
+
+  /** A checked spine file: its columns with the types to read them as, and its estimated heap size. */
+  private record SpineFile(Path file, boolean csv, List<String> names, List<ValueType> types,
+                           Map<String, ValueType> csvTypes, long estimateBytes) {}
+
+  private SpineFile checkSpineFile(Map<String, ValueType> keyTypes, Map<String, String> keyView) throws IOException {
+    String ts = x.timestampColumn;
     Path file = x.spinePath;
     if (!Files.isRegularFile(file)) {
       throw new ExportInputException("Cannot read spine file " + file + ": no such file", file, null);
@@ -362,16 +394,14 @@ final class ExportRun {
         header = Csv.header(r);
       }
       checkSpineColumns(header, keyTypes, keyView);
-      try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-        t = Csv.read(r, types);
-      } catch (Csv.CellException e) {
-        throw new ExportInputException("Cannot read spine file " + file + ": " + e.getMessage(), file, e.column, e);
-      }
-      return t;
+      // text cells become Java objects: about three times the file's size on the heap
+      return new SpineFile(file, true, header, null, types, Files.size(file) * 3);
     }
     MessageType schema;
-    try {
-      schema = ParquetIo.schema(file);
+    long rows;
+    try (ParquetFileReader r = ParquetIo.open(file)) {
+      schema = r.getFooter().getFileMetaData().getSchema();
+      rows = r.getRecordCount();
     } catch (IOException | RuntimeException e) {
       throw new ExportInputException("Cannot read spine file " + file + ": not a readable Parquet file ("
           + e.getMessage() + ")", file, null, e);
@@ -382,6 +412,7 @@ final class ExportRun {
       names.add(f.getName());
     }
     checkSpineColumns(names, keyTypes, keyView);
+    long perRow = 8;
     for (String name : names) {
       ValueType nat = ParquetIo.naturalType(schema.getType(name));
       ValueType want = keyTypes.containsKey(name) ? keyTypes.get(name) : name.equals(ts) ? ValueType.TIMESTAMP : nat;
@@ -393,14 +424,120 @@ final class ExportRun {
             + " must be " + want, name);
       }
       types.add(want);
+      perRow += Column.bytesPerRow(want);
+    }
+    return new SpineFile(file, false, names, types, null, rows * perRow);
+  }
+
+  private Table readSpine(SpineFile sf) throws IOException {
+    Path file = sf.file();
+    if (sf.csv()) {
+      try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        return Csv.read(r, sf.csvTypes());
+      } catch (Csv.CellException e) {
+        throw new ExportInputException("Cannot read spine file " + file + ": " + e.getMessage(), file, e.column, e);
+      }
     }
     try {
-      return ParquetIo.read(file, names, types);
+      return ParquetIo.read(file, sf.names(), sf.types());
     } catch (ParquetIo.ColumnTypeException e) {
       throw spineError("column " + e.column + ": " + e.getMessage(), e.column);
     } catch (IOException | RuntimeException e) {
       throw new ExportInputException("Cannot read spine file " + file + ": corrupt Parquet (" + e.getMessage() + ")",
           file, null, e);
+    }
+  }
+
+  /** A consumer that may throw an IOException. */
+  @FunctionalInterface
+  private interface IoConsumer<T> {
+    void accept(T t) throws IOException;
+  }
+
+  /** Streams the spine file: Parquet one row group at a time, CSV in chunks of {@code csvRows}. */
+  private void streamSpine(SpineFile sf, int csvRows, IoConsumer<Table> sink) throws IOException {
+    Path file = sf.file();
+    if (sf.csv()) {
+      try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        Csv.Chunks chunks = new Csv.Chunks(r, sf.csvTypes());
+        while (true) {
+          Table t;
+          try {
+            t = chunks.next(csvRows);
+          } catch (Csv.CellException e) {
+            throw new ExportInputException("Cannot read spine file " + file + ": " + e.getMessage(), file, e.column, e);
+          }
+          if (t == null) {
+            return;
+          }
+          sink.accept(t);
+        }
+      }
+    }
+    ParquetIo.Groups g;
+    try {
+      g = ParquetIo.Groups.open(file, sf.names(), sf.types());
+    } catch (ParquetIo.ColumnTypeException e) {
+      throw spineError("column " + e.column + ": " + e.getMessage(), e.column);
+    } catch (IOException | RuntimeException e) {
+      throw new ExportInputException("Cannot read spine file " + file + ": corrupt Parquet (" + e.getMessage() + ")",
+          file, null, e);
+    }
+    try (g) {
+      while (true) {
+        Table t;
+        try {
+          t = g.next();
+        } catch (ParquetIo.ColumnTypeException e) {
+          throw spineError("column " + e.column + ": " + e.getMessage(), e.column);
+        } catch (IOException | RuntimeException e) {
+          throw new ExportInputException("Cannot read spine file " + file + ": corrupt Parquet (" + e.getMessage()
+              + ")", file, null, e);
+        }
+        if (t == null) {
+          return;
+        }
+        sink.accept(t);
+      }
+    }
+  }
+
+  /** Streams the spine in tables of exactly {@code rows} rows (the last may be shorter). */
+  private void streamSpineChunks(SpineFile sf, int rows, IoConsumer<Table> sink) throws IOException {
+    List<Column> buf = new ArrayList<>();
+    int[] have = {0};
+    streamSpine(sf, rows, t -> {
+      int off = 0;
+      while (off < t.rows()) {
+        if (have[0] == 0 && off == 0 && t.rows() == rows) {
+          sink.accept(t);
+          return;
+        }
+        int take = Math.min(rows - have[0], t.rows() - off);
+        int[] idx = new int[take];
+        for (int i = 0; i < take; i++) {
+          idx[i] = off + i;
+        }
+        List<Column> cs = t.columns();
+        if (buf.isEmpty()) {
+          for (Column c : cs) {
+            buf.add(new Column(c.name, c.type, rows));
+          }
+        }
+        for (int c = 0; c < cs.size(); c++) {
+          buf.get(c).appendAll(cs.get(c).gather(cs.get(c).name, idx));
+        }
+        have[0] += take;
+        off += take;
+        if (have[0] == rows) {
+          sink.accept(new Table(new ArrayList<>(buf), rows));
+          buf.clear();
+          have[0] = 0;
+        }
+      }
+    });
+    if (have[0] > 0) {
+      sink.accept(new Table(buf, have[0]));
     }
   }
 
@@ -430,6 +567,448 @@ final class ExportRun {
       ts[i] = c.getLong(i);
     }
     return ts;
+  }
+
+  // ------------------------------------------------------------------ spine larger than the budget
+
+  /** Most partitions of the spine-partitioned path (each holds a spill file per key set and view). */
+  static final int MAX_SPINE_PARTS = 256;
+
+  /**
+   * The export of a spine file estimated larger than the memory budget, in the spine's order and
+   * byte-identical to the in-memory path. The spine is streamed (Parquet row groups, CSV chunks)
+   * several times and never held whole:
+   * <ol>
+   *   <li>once for its row count and time range;
+   *   <li>once per distinct set of join keys: each row with its index, keys and time goes to the
+   *       spill file of the partition of its key's hash ({@link KeyDict#partition});
+   *   <li>per view, the candidate rows are spilled by the same hash of the same keys, then each
+   *       partition is joined in memory ({@link PitJoin}) and its features written with the spine
+   *       row index, in increasing index order;
+   *   <li>once more to assemble the output in chunks of rows: the spine's columns, and each
+   *       view's features scattered from its partitions' results, which are read forward only
+   *       (one row group of each at a time); the chunks go straight to the output writer, cut as
+   *       the in-memory writer cuts row groups and record batches.
+   * </ol>
+   * Returns null for an empty spine (the in-memory path handles it).
+   */
+  private ExportResult runSpinePartitioned(List<ViewPlan> plans, SpineFile sf) throws IOException {
+    for (ViewPlan p : plans) {
+      for (int i = 0; i < p.outNames.size(); i++) {
+        if (sf.names().contains(p.outNames.get(i))) {
+          throw collision(p, i);
+        }
+      }
+    }
+    String tsName = x.timestampColumn;
+    long[] stats = {0, Long.MAX_VALUE, Long.MIN_VALUE};
+    int readRows = (int) Math.max(1024, Math.min(ParquetIo.ROWS_PER_GROUP, x.memoryBudget / 256));
+    streamSpine(sf, readRows, t -> {
+      Column c = t.column(tsName);
+      for (int r = 0; r < t.rows(); r++) {
+        if (c.isNull(r)) {
+          throw spineError("column " + tsName + " is null in row " + (stats[0] + r), tsName);
+        }
+        long v = c.getLong(r);
+        stats[1] = Math.min(stats[1], v);
+        stats[2] = Math.max(stats[2], v);
+      }
+      stats[0] += t.rows();
+    });
+    if (stats[0] == 0) {
+      return null;
+    }
+    if (stats[0] > Integer.MAX_VALUE) {
+      throw spineError("it has " + stats[0] + " rows, more than " + Integer.MAX_VALUE, null);
+    }
+    int n = (int) stats[0];
+    long minT = stats[1];
+    long maxT = stats[2];
+    long histEst = 0;
+    for (ViewPlan p : plans) {
+      if (p.inputs == null) {
+        p.inputs = listInputs(p, minT, maxT);
+      }
+      stepsTotal += p.inputs.size() + 1;
+      histEst = Math.max(histEst, historyEstimate(p));
+    }
+    step("read spine", 1, 1);
+    long need = (sf.estimateBytes() + histEst) * 2;
+    int parts = (int) Math.min(MAX_SPINE_PARTS, Math.max(2, (need + x.memoryBudget - 1) / x.memoryBudget));
+    long groupBytes = Math.min(64L << 20, Math.max(64L << 10, x.memoryBudget / (4L * parts)));
+
+    Path outFile = x.output.toAbsolutePath();
+    if (outFile.getParent() != null) {
+      Files.createDirectories(outFile.getParent());
+    }
+    Path tmpDir = Files.createTempDirectory(x.tempDir != null ? x.tempDir : outFile.getParent(), ".quiver-spill-");
+    try {
+      // 1. the spine, partitioned once per distinct set of join keys
+      Map<String, Integer> keySetOf = new LinkedHashMap<>();
+      List<List<JoinKey>> keySets = new ArrayList<>();
+      for (ViewPlan p : plans) {
+        String k = p.keys.stream().map(JoinKey::name).toList().toString();
+        if (!keySetOf.containsKey(k)) {
+          keySetOf.put(k, keySets.size());
+          keySets.add(p.keys);
+        }
+      }
+      for (int ks = 0; ks < keySets.size(); ks++) {
+        step("partition spine", ks, keySets.size());
+        partitionSpine(sf, readRows, keySets.get(ks), parts, groupBytes, tmpDir, ks);
+      }
+      step("partition spine", keySets.size(), keySets.size());
+      // 2. each view joined partition by partition
+      for (int v = 0; v < plans.size(); v++) {
+        ViewPlan p = plans.get(v);
+        int ks = keySetOf.get(p.keys.stream().map(JoinKey::name).toList().toString());
+        joinViewPartitioned(p, v, ks, parts, groupBytes, tmpDir, minT, maxT);
+      }
+      for (int ks = 0; ks < keySets.size(); ks++) {
+        for (int q = 0; q < parts; q++) {
+          Files.deleteIfExists(tmpDir.resolve("s" + ks + "-" + q + ".parquet"));
+        }
+      }
+      // 3. the output in spine order
+      step("write output", 0, 1);
+      List<Column> schema = new ArrayList<>();
+      long rowBytes = 8;
+      for (int i = 0; i < sf.names().size(); i++) {
+        ValueType t = sf.csv() ? sf.csvTypes().getOrDefault(sf.names().get(i), ValueType.STRING) : sf.types().get(i);
+        schema.add(new Column(sf.names().get(i), t, 0));
+        rowBytes += Column.bytesPerRow(t);
+      }
+      for (ViewPlan p : plans) {
+        for (int i = 0; i < p.feats.size(); i++) {
+          ValueType t = p.feats.get(i).feature().type();
+          schema.add(new Column(p.outNames.get(i), t, 0));
+          rowBytes += Column.bytesPerRow(t);
+        }
+      }
+      int chunkRows = (int) Math.max(1024, Math.min(ParquetIo.ROWS_PER_GROUP, x.memoryBudget / (4 * rowBytes)));
+      boolean flat = schema.stream().noneMatch(c -> c.type.isList());
+      switch (x.format) {
+        case PARQUET -> chunkRows = flat ? ParquetIo.ROWS_PER_GROUP : chunkRows;
+        case ARROW -> chunkRows = Math.max(1, chunkRows / ArrowOut.BATCH) * ArrowOut.BATCH;
+        default -> { }
+      }
+      Path tmp = outFile.resolveSibling("." + outFile.getFileName() + "." + UUID.randomUUID() + ".tmp");
+      List<List<ResultCursor>> cursors = new ArrayList<>();
+      try {
+        for (int v = 0; v < plans.size(); v++) {
+          List<ResultCursor> cs = new ArrayList<>();
+          cursors.add(cs);
+          for (int q = 0; q < parts; q++) {
+            cs.add(new ResultCursor(tmpDir.resolve("r" + v + "-" + q + ".parquet"),
+                plans.get(v).feats.stream().map(f -> f.feature().type()).toList()));
+          }
+        }
+        try (TableSink sink = switch (x.format) {
+          case PARQUET -> ParquetIo.sink(tmp, schema);
+          case ARROW -> ArrowOut.sink(tmp, schema);
+          case CSV -> Csv.sink(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8), schema);
+        }) {
+          long[] base = {0};
+          streamSpineChunks(sf, chunkRows, chunk -> {
+            int len = chunk.rows();
+            Table out = new Table();
+            for (Column c : chunk.columns()) {
+              out.add(c);
+            }
+            for (int v = 0; v < plans.size(); v++) {
+              ViewPlan p = plans.get(v);
+              Column[] fc = new Column[p.feats.size()];
+              for (int i = 0; i < fc.length; i++) {
+                fc[i] = Column.nulls(p.outNames.get(i), p.feats.get(i).feature().type(), len);
+              }
+              for (ResultCursor rc : cursors.get(v)) {
+                rc.fill(fc, base[0], len);
+              }
+              out.addAll(Arrays.asList(fc));
+            }
+            out.setRows(len);
+            sink.write(out);
+            base[0] += len;
+          });
+        }
+        OfflineStore.fsync(tmp);
+        Files.move(tmp, outFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        for (List<ResultCursor> cs : cursors) {
+          for (ResultCursor rc : cs) {
+            rc.close();
+          }
+        }
+        Files.deleteIfExists(tmp);
+      }
+      String sha = sha256(outFile);
+      step("write output", 1, 1);
+      List<String> names = schema.stream().map(c -> c.name).toList();
+      Path manifest = null;
+      if (x.writeManifest) {
+        manifest = outFile.resolveSibling(outFile.getFileName() + ".manifest.json");
+        writeManifest(manifest, plans, outFile, sha, n);
+      }
+      return new ExportResult(outFile, manifest, n, sha, names);
+    } finally {
+      try (Stream<Path> s = Files.walk(tmpDir)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
+  /** Spills every spine row with a non-null key as (row index, key columns, time) to its key's partition. */
+  private void partitionSpine(SpineFile sf, int readRows, List<JoinKey> keys, int parts, long groupBytes,
+                              Path dir, int ks) throws IOException {
+    List<Column> slots = new ArrayList<>();
+    slots.add(new Column("_row", ValueType.INT64, 0));
+    for (int i = 0; i < keys.size(); i++) {
+      slots.add(new Column("k" + i, keys.get(i).type(), 0));
+    }
+    slots.add(new Column("_t", ValueType.TIMESTAMP, 0));
+    List<ParquetWriter<Integer>> writers = new ArrayList<>();
+    try {
+      for (int q = 0; q < parts; q++) {
+        writers.add(ParquetIo.writer(dir.resolve("s" + ks + "-" + q + ".parquet"), slots, groupBytes));
+      }
+      long[] base = {0};
+      streamSpine(sf, readRows, t -> {
+        int m = t.rows();
+        long[] idx = new long[m];
+        for (int r = 0; r < m; r++) {
+          idx[r] = base[0] + r;
+        }
+        Column[] kc = new Column[keys.size()];
+        slots.set(0, Column.ofLongs("_row", ValueType.INT64, idx, m));
+        for (int i = 0; i < kc.length; i++) {
+          kc[i] = t.column(keys.get(i).name());
+          slots.set(1 + i, kc[i].renamed("k" + i));
+        }
+        slots.set(1 + kc.length, t.column(x.timestampColumn).renamed("_t"));
+        for (int r = 0; r < m; r++) {
+          int q = KeyDict.partition(kc, r, parts);
+          if (q >= 0) {
+            writers.get(q).write(r);
+          }
+        }
+        base[0] += m;
+      });
+    } finally {
+      for (ParquetWriter<Integer> w : writers) {
+        w.close();
+      }
+    }
+  }
+
+  /**
+   * Spills the view's candidates by the hash of their keys, then joins partition by partition
+   * against the spine's partition of the same keys; writes per partition the spine row index
+   * and the features of the winner, in increasing row index.
+   */
+  private void joinViewPartitioned(ViewPlan p, int v, int ks, int parts, long groupBytes, Path dir,
+                                   long minT, long maxT) throws IOException {
+    long lo = p.ttlMicros > 0 ? minT - p.ttlMicros : Long.MIN_VALUE;
+    long asOf = x.asOf == null ? Long.MAX_VALUE : Timestamps.toMicros(x.asOf);
+    List<String> featNames = p.feats.stream().map(f -> f.feature().name()).toList();
+    List<ValueType> featTypes = p.feats.stream().map(f -> f.feature().type()).toList();
+    int nk = p.keys.size();
+    List<Column> slots = new ArrayList<>();
+    for (int i = 0; i < nk; i++) {
+      slots.add(new Column("k" + i, p.keys.get(i).type(), 0));
+    }
+    slots.add(new Column("t", ValueType.INT64, 0));
+    slots.add(new Column("c", ValueType.INT64, 0));
+    slots.add(new Column("p", ValueType.INT32, 0));
+    slots.add(new Column("o", ValueType.INT64, 0));
+    for (int i = 0; i < featNames.size(); i++) {
+      slots.add(new Column("f" + i, featTypes.get(i), 0));
+    }
+    List<ParquetWriter<Integer>> writers = new ArrayList<>();
+    try {
+      for (int q = 0; q < parts; q++) {
+        writers.add(ParquetIo.writer(dir.resolve("h" + v + "-" + q + ".parquet"), slots, groupBytes));
+      }
+      readAll(p, null, parts, lo, maxT, asOf, chunk -> {
+        int m = chunk.n;
+        for (int i = 0; i < nk; i++) {
+          slots.set(i, chunk.keys[i].renamed("k" + i));
+        }
+        slots.set(nk, Column.ofLongs("t", ValueType.INT64, chunk.ts, m));
+        slots.set(nk + 1, Column.ofLongs("c", ValueType.INT64, chunk.created, m));
+        slots.set(nk + 2, Column.ofInts("p", ValueType.INT32, chunk.part, m));
+        slots.set(nk + 3, Column.ofLongs("o", ValueType.INT64, chunk.off, m));
+        for (int i = 0; i < chunk.feats.length; i++) {
+          slots.set(nk + 4 + i, chunk.feats[i] == null ? Column.nulls("f" + i, featTypes.get(i), m)
+              : chunk.feats[i].renamed("f" + i));
+        }
+        try {
+          for (int r = 0; r < m; r++) {
+            writers.get(chunk.key[r]).write(r);
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } finally {
+      for (ParquetWriter<Integer> w : writers) {
+        w.close();
+      }
+    }
+    List<String> hNames = slots.stream().map(c -> c.name).toList();
+    List<ValueType> hTypes = slots.stream().map(c -> c.type).toList();
+    List<String> sNames = new ArrayList<>();
+    List<ValueType> sTypes = new ArrayList<>();
+    sNames.add("_row");
+    sTypes.add(ValueType.INT64);
+    for (int i = 0; i < nk; i++) {
+      sNames.add("k" + i);
+      sTypes.add(p.keys.get(i).type());
+    }
+    sNames.add("_t");
+    sTypes.add(ValueType.TIMESTAMP);
+    List<ValueType> keyTypes = p.keys.stream().map(JoinKey::type).toList();
+    for (int q = 0; q < parts; q++) {
+      step("join " + p.name, q, parts);
+      Path hFile = dir.resolve("h" + v + "-" + q + ".parquet");
+      Table st = ParquetIo.read(dir.resolve("s" + ks + "-" + q + ".parquet"), sNames, sTypes);
+      int m = st.rows();
+      if (m == 0) {
+        Files.delete(hFile);
+        continue;
+      }
+      KeyDict dict = new KeyDict(keyTypes);
+      Column[] skc = new Column[nk];
+      for (int i = 0; i < nk; i++) {
+        skc[i] = st.column("k" + i);
+      }
+      int[] sKey = dict.assign(skc, m);
+      long[] sTs = st.column("_t").longs();
+      Table ht = ParquetIo.read(hFile, hNames, hTypes);
+      Files.delete(hFile);
+      History h = new History(featNames, featTypes, 0);
+      h.n = ht.rows();
+      Column[] hkc = new Column[nk];
+      for (int i = 0; i < nk; i++) {
+        hkc[i] = ht.column("k" + i);
+      }
+      h.key = new int[h.n];
+      for (int r = 0; r < h.n; r++) {
+        h.key[r] = dict.id(hkc, r, false); // -1: no spine row of this key; PitJoin skips it
+      }
+      h.ts = ht.column("t").longs();
+      h.created = ht.column("c").longs();
+      h.part = ht.column("p").ints();
+      h.off = ht.column("o").longs();
+      for (int i = 0; i < featNames.size(); i++) {
+        h.feats[i] = ht.column("f" + i);
+      }
+      int[] all = new int[m];
+      for (int i = 0; i < m; i++) {
+        all[i] = i;
+      }
+      int[] winner = PitJoin.join(dict.size(), sKey, sTs, all, h, p.ttlMicros);
+      List<Column> res = new ArrayList<>();
+      res.add(st.column("_row"));
+      for (int i = 0; i < featNames.size(); i++) {
+        res.add(h.feats[i].gather("f" + i, winner));
+      }
+      try (ParquetWriter<Integer> w = ParquetIo.writer(dir.resolve("r" + v + "-" + q + ".parquet"), res, groupBytes)) {
+        for (int r = 0; r < m; r++) {
+          w.write(r);
+        }
+      }
+    }
+    step("join " + p.name, parts, parts);
+  }
+
+  /**
+   * Reads one partition's join results (spine row index ascending, then the features) forward,
+   * one row group at a time, scattering them into chunks of the output.
+   */
+  private static final class ResultCursor implements java.io.Closeable {
+    private ParquetIo.Groups groups;
+    private final int feats;
+    private Table cur;
+    private long[] rows;
+    private int pos;
+
+    ResultCursor(Path file, List<ValueType> featTypes) throws IOException {
+      this.feats = featTypes.size();
+      if (Files.exists(file)) {
+        List<String> names = new ArrayList<>();
+        List<ValueType> types = new ArrayList<>();
+        names.add("_row");
+        types.add(ValueType.INT64);
+        for (int i = 0; i < feats; i++) {
+          names.add("f" + i);
+          types.add(featTypes.get(i));
+        }
+        groups = ParquetIo.Groups.open(file, names, types);
+      }
+    }
+
+    /** Sets {@code out[i][row - base]} for this partition's rows in {@code [base, base + len)}. */
+    void fill(Column[] out, long base, int len) throws IOException {
+      long end = base + len;
+      while (true) {
+        if (cur == null || pos >= cur.rows()) {
+          if (groups == null) {
+            return;
+          }
+          cur = groups.next();
+          pos = 0;
+          if (cur == null) {
+            close();
+            return;
+          }
+          rows = cur.column("_row").longs();
+        }
+        int e = pos;
+        while (e < cur.rows() && rows[e] < end) {
+          e++;
+        }
+        if (e == pos) {
+          return;
+        }
+        int[] idx = new int[e - pos];
+        int[] at = new int[e - pos];
+        for (int i = 0; i < idx.length; i++) {
+          idx[i] = pos + i;
+          at[i] = (int) (rows[pos + i] - base);
+        }
+        for (int i = 0; i < feats; i++) {
+          out[i].scatterFrom(cur.column("f" + i).gather("x", idx), at, len);
+        }
+        pos = e;
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (groups != null) {
+        groups.close();
+        groups = null;
+      }
+      cur = null;
+    }
+  }
+
+  private UserInputException collision(ViewPlan p, int i) {
+    return new UserInputException("Cannot export features: output column " + p.outNames.get(i) + " of "
+        + p.name + "@v" + p.ver.version() + ":" + p.feats.get(i).feature().name()
+        + " collides with the spine column of that name in " + spineName + " (use full feature names)");
+  }
+
+  private long historyEstimate(ViewPlan p) {
+    long rowsEstimate = 0;
+    for (InputFile f : p.inputs) {
+      rowsEstimate += f.rows() >= 0 ? f.rows() : footerRows(f.path());
+    }
+    long perRow = 40;
+    for (ResolvedFeature f : p.feats) {
+      perRow += Column.bytesPerRow(f.feature().type()) * 2;
+    }
+    return rowsEstimate * perRow;
   }
 
   // ------------------------------------------------------------------ join
@@ -580,6 +1159,8 @@ final class ExportRun {
     int[] part;
     long[] off;
     Column[] feats;
+    /** The key columns (only when read for the spine-partitioned path). */
+    Column[] keys;
   }
 
   private final Map<Path, String> inputSha = new java.util.concurrent.ConcurrentHashMap<>();
@@ -590,6 +1171,16 @@ final class ExportRun {
    * {@code sink} in input order.
    */
   private void readAll(ViewPlan p, KeyDict dict, long lo, long hi, long asOf,
+                       java.util.function.Consumer<Chunk> sink) throws IOException {
+    readAll(p, dict, 0, lo, hi, asOf, sink);
+  }
+
+  /**
+   * As above; with {@code dict == null} no row is dropped for its key: {@code Chunk.key} holds
+   * the key's {@link KeyDict#partition partition} of {@code parts} and {@code Chunk.keys} the key
+   * columns.
+   */
+  private void readAll(ViewPlan p, KeyDict dict, int parts, long lo, long hi, long asOf,
                        java.util.function.Consumer<Chunk> sink) throws IOException {
     int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
@@ -605,7 +1196,7 @@ final class ExportRun {
           InputFile f = p.inputs.get(next++);
           futures.add(pool.submit(() -> {
             List<Chunk> chunks = new ArrayList<>();
-            readInput(p, f, dict, lo, hi, asOf, chunks::add);
+            readInput(p, f, dict, parts, lo, hi, asOf, chunks::add);
             if (x.writeManifest) {
               inputSha.put(f.path(), sha256(f.path()));
             }
@@ -639,7 +1230,7 @@ final class ExportRun {
     }
   }
 
-  private void readInput(ViewPlan p, InputFile f, KeyDict dict, long lo, long hi, long asOf,
+  private void readInput(ViewPlan p, InputFile f, KeyDict dict, int parts, long lo, long hi, long asOf,
                          java.util.function.Consumer<Chunk> sink) throws IOException {
     Path file = f.path();
     MessageType schema;
@@ -655,11 +1246,11 @@ final class ExportRun {
           + ": not a readable Parquet file (" + e.getMessage() + ")", file, null, e);
     }
     try (reader) {
-      readOpen(p, f, dict, lo, hi, asOf, sink, reader, schema);
+      readOpen(p, f, dict, parts, lo, hi, asOf, sink, reader, schema);
     }
   }
 
-  private void readOpen(ViewPlan p, InputFile f, KeyDict dict, long lo, long hi, long asOf,
+  private void readOpen(ViewPlan p, InputFile f, KeyDict dict, int parts, long lo, long hi, long asOf,
                         java.util.function.Consumer<Chunk> sink, ParquetFileReader reader, MessageType schema)
       throws IOException {
     Path file = f.path();
@@ -764,7 +1355,7 @@ final class ExportRun {
           if (cr != FeatureEvent.NO_CREATED_TIME && cr > asOf) {
             continue;
           }
-          int id = dict.id(kc, r, false);
+          int id = dict != null ? dict.id(kc, r, false) : KeyDict.partition(kc, r, parts);
           if (id < 0) {
             continue;
           }
@@ -773,6 +1364,9 @@ final class ExportRun {
           kept[k++] = r;
         }
         rowBase[0] += m;
+        if (dict == null) {
+          c.keys = kc;
+        }
         sink.accept(compact(c, kept, k));
       }, true);
     } catch (ParquetIo.ColumnTypeException e) {
@@ -812,6 +1406,12 @@ final class ExportRun {
     o.feats = new Column[c.feats.length];
     for (int i = 0; i < c.feats.length; i++) {
       o.feats[i] = c.feats[i] == null ? null : c.feats[i].gather(c.feats[i].name, sel);
+    }
+    if (c.keys != null) {
+      o.keys = new Column[c.keys.length];
+      for (int i = 0; i < c.keys.length; i++) {
+        o.keys[i] = c.keys[i].gather(c.keys[i].name, sel);
+      }
     }
     return o;
   }

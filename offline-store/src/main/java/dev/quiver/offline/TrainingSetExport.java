@@ -36,7 +36,11 @@ import java.util.Objects;
  * <p>Memory: when the estimated size of a view's candidate rows exceeds the
  * {@link Builder#withMemoryBudget budget} (default 1 GiB), they are partitioned by entity key
  * into temporary Parquet files and joined one partition at a time; the output is identical.
- * The spine itself is held in memory.
+ * A spine file estimated larger than the budget is never held whole: it is streamed (Parquet row
+ * groups, CSV chunks), its rows spilled with their row index by the same key hash (once per set
+ * of join keys), each view joined partition by partition, and the output assembled in the
+ * spine's order in chunks straight to the writer, byte-identical to the in-memory path (progress
+ * stage {@code "partition spine"}). A spine built in Java is held in memory.
  */
 public final class TrainingSetExport {
   public static final long DEFAULT_MEMORY_BUDGET = 1L << 30;

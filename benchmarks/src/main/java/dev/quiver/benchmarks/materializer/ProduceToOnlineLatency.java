@@ -91,6 +91,9 @@ public final class ProduceToOnlineLatency {
         System.out.printf("offline flushes: %d, mean %.1f ms, max (last minute) %.1f ms%n", t.count(),
             t.mean(TimeUnit.MILLISECONDS), t.max(TimeUnit.MILLISECONDS));
       }
+      Timer waits = meters.find("quiver.materializer.flush.wait").timer();
+      System.out.printf("consumer waits for a flush (back-pressure): %d, total %.1f s%n",
+          waits == null ? 0 : waits.count(), waits == null ? 0.0 : waits.totalTime(TimeUnit.SECONDS));
       m.shutdown();
     }
   }

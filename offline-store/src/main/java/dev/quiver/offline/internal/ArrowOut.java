@@ -33,7 +33,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 /** Writes a table as an Arrow IPC file, in record batches of {@value #BATCH} rows. */
 public final class ArrowOut {
-  static final int BATCH = 65_536;
+  public static final int BATCH = 65_536;
 
   private ArrowOut() {}
 
@@ -87,6 +87,58 @@ public final class ArrowOut {
       }
       w.end();
     }
+  }
+
+  /**
+   * A writer taking the table in consecutive chunks whose file is byte-identical to
+   * {@link #write(Path, Table)} of the whole table, provided every chunk but the last has a
+   * multiple of {@value #BATCH} rows.
+   */
+  public static TableSink sink(Path file, List<Column> schemaCols) throws IOException {
+    List<Field> fields = new ArrayList<>();
+    for (Column c : schemaCols) {
+      fields.add(field(c.name, c.type));
+    }
+    Schema schema = new Schema(fields);
+    BufferAllocator alloc = new RootAllocator();
+    VectorSchemaRoot root = VectorSchemaRoot.create(schema, alloc);
+    FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING);
+    ArrowFileWriter w = new ArrowFileWriter(root, null, ch);
+    w.start();
+    return new TableSink() {
+      private boolean any;
+
+      @Override
+      public void write(Table chunk) throws IOException {
+        List<Column> cols = chunk.columns();
+        for (int from = 0; from < chunk.rows(); from += BATCH) {
+          int to = Math.min(chunk.rows(), from + BATCH);
+          root.allocateNew();
+          for (int c = 0; c < cols.size(); c++) {
+            fill(root.getVector(c), cols.get(c), from, to);
+          }
+          root.setRowCount(to - from);
+          w.writeBatch();
+          any = true;
+        }
+      }
+
+      @Override
+      public void close() throws IOException {
+        try (alloc; root; ch; w) {
+          if (!any) {
+            root.allocateNew();
+            for (int c = 0; c < schemaCols.size(); c++) {
+              fill(root.getVector(c), schemaCols.get(c), 0, 0);
+            }
+            root.setRowCount(0);
+            w.writeBatch();
+          }
+          w.end();
+        }
+      }
+    };
   }
 
   private static void fill(FieldVector v, Column c, int from, int to) {

@@ -38,46 +38,77 @@ public final class Csv {
    * others are kept as STRING text.
    */
   public static Table read(Reader in, Map<String, ValueType> types) throws IOException {
-    BufferedReader r = new BufferedReader(in, 1 << 16);
-    List<String> header = record(r);
-    if (header == null) {
+    Chunks c = new Chunks(in, types);
+    if (c.header == null) {
       return new Table();
     }
-    List<Column> cols = new ArrayList<>();
-    for (String h : header) {
-      cols.add(new Column(h, types.getOrDefault(h, ValueType.STRING), 1024));
+    Table t = c.next(Integer.MAX_VALUE);
+    return t == null ? c.empty() : t;
+  }
+
+  /** Reads a CSV with a header in chunks of rows, typed as {@link #read(Reader, Map)}. */
+  public static final class Chunks {
+    private final BufferedReader r;
+    private final Map<String, ValueType> types;
+    /** The column names; null for an empty file. */
+    public final List<String> header;
+    private int line = 1;
+
+    public Chunks(Reader in, Map<String, ValueType> types) throws IOException {
+      this.r = new BufferedReader(in, 1 << 16);
+      this.types = types;
+      this.header = record(r);
     }
-    int line = 1;
-    int rows = 0;
-    List<String> rec;
-    while ((rec = record(r)) != null) {
-      line++;
-      if (rec.size() == 1 && rec.get(0).isEmpty()) {
-        continue;
+
+    /** A table of the header's columns and no rows. */
+    public Table empty() {
+      List<Column> cols = new ArrayList<>();
+      for (String h : header) {
+        cols.add(new Column(h, types.getOrDefault(h, ValueType.STRING), 0));
       }
-      if (rec.size() != header.size()) {
-        throw new CellException(null, "line " + line + " has " + rec.size() + " fields, the header has " + header.size());
+      return new Table(cols, 0);
+    }
+
+    /** The next at most {@code maxRows} rows, or null at the end. */
+    public Table next(int maxRows) throws IOException {
+      if (header == null) {
+        return null;
       }
-      for (int i = 0; i < rec.size(); i++) {
-        Column c = cols.get(i);
-        String cell = rec.get(i);
-        if (c.type == ValueType.STRING && !types.containsKey(c.name)) {
-          c.addObj(cell);
+      List<Column> cols = new ArrayList<>();
+      for (String h : header) {
+        cols.add(new Column(h, types.getOrDefault(h, ValueType.STRING), Math.min(maxRows, 1024)));
+      }
+      int rows = 0;
+      List<String> rec;
+      while (rows < maxRows && (rec = record(r)) != null) {
+        line++;
+        if (rec.size() == 1 && rec.get(0).isEmpty()) {
           continue;
         }
-        if (cell.isEmpty()) {
-          c.addNull();
-          continue;
+        if (rec.size() != header.size()) {
+          throw new CellException(null, "line " + line + " has " + rec.size() + " fields, the header has " + header.size());
         }
-        try {
-          c.addValue(cell);
-        } catch (IllegalArgumentException e) {
-          throw new CellException(c.name, "column " + c.name + " line " + line + ": " + e.getMessage());
+        for (int i = 0; i < rec.size(); i++) {
+          Column c = cols.get(i);
+          String cell = rec.get(i);
+          if (c.type == ValueType.STRING && !types.containsKey(c.name)) {
+            c.addObj(cell);
+            continue;
+          }
+          if (cell.isEmpty()) {
+            c.addNull();
+            continue;
+          }
+          try {
+            c.addValue(cell);
+          } catch (IllegalArgumentException e) {
+            throw new CellException(c.name, "column " + c.name + " line " + line + ": " + e.getMessage());
+          }
         }
+        rows++;
       }
-      rows++;
+      return rows == 0 ? null : new Table(cols, rows);
     }
-    return new Table(cols, rows);
   }
 
   private static List<String> record(BufferedReader r) throws IOException {
@@ -130,7 +161,29 @@ public final class Csv {
   /** Writes a table as CSV with a header; null is an empty cell, an empty string is {@code ""}. */
   public static void write(Writer w0, Table t) throws IOException {
     BufferedWriter w = new BufferedWriter(w0, 1 << 16);
-    List<Column> cols = t.columns();
+    writeHeader(w, t.columns());
+    writeRows(w, t);
+    w.flush();
+  }
+
+  /** As {@link #write(Writer, Table)}, the table given in consecutive chunks; closes {@code w0}. */
+  public static TableSink sink(Writer w0, List<Column> schemaCols) throws IOException {
+    BufferedWriter w = new BufferedWriter(w0, 1 << 16);
+    writeHeader(w, schemaCols);
+    return new TableSink() {
+      @Override
+      public void write(Table chunk) throws IOException {
+        writeRows(w, chunk);
+      }
+
+      @Override
+      public void close() throws IOException {
+        w.close();
+      }
+    };
+  }
+
+  private static void writeHeader(Writer w, List<Column> cols) throws IOException {
     for (int c = 0; c < cols.size(); c++) {
       if (c > 0) {
         w.write(',');
@@ -138,6 +191,10 @@ public final class Csv {
       w.write(quote(cols.get(c).name));
     }
     w.write('\n');
+  }
+
+  private static void writeRows(Writer w, Table t) throws IOException {
+    List<Column> cols = t.columns();
     for (int r = 0; r < t.rows(); r++) {
       for (int c = 0; c < cols.size(); c++) {
         if (c > 0) {
@@ -150,7 +207,6 @@ public final class Csv {
       }
       w.write('\n');
     }
-    w.flush();
   }
 
   private static String text(Column col, int r) {

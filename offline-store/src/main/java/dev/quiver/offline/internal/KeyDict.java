@@ -77,6 +77,27 @@ public final class KeyDict {
     return id;
   }
 
+  /**
+   * The partition (0..parts-1) of row r's key by a hash of its values, the same for equal keys
+   * read from any file (columns of the key types); -1 where a key part is null.
+   */
+  public static int partition(Column[] keys, int r, int parts) {
+    long h = 17;
+    for (Column c : keys) {
+      Object p = part(c, r);
+      if (p == null) {
+        return -1;
+      }
+      h = h * 31 + p.hashCode();
+    }
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    h *= 0xc4ceb9fe1a85ec53L;
+    h ^= h >>> 33;
+    return (int) Math.floorMod(h, (long) parts);
+  }
+
   private static Object part(Column c, int r) {
     if (c.isNull(r)) {
       return null;

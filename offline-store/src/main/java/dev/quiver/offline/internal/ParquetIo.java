@@ -160,12 +160,52 @@ public final class ParquetIo {
   /** As {@link #read(Path, List, List, java.util.function.Consumer, boolean)} from an open reader. */
   public static void read(ParquetFileReader r, List<String> names, List<ValueType> types,
                           java.util.function.Consumer<Table> sink, boolean perRowGroup) throws IOException {
-    {
+    Groups g = new Groups(r, names, types);
+    if (perRowGroup) {
+      Table t;
+      while ((t = g.next()) != null) {
+        sink.accept(t);
+      }
+      return;
+    }
+    int total = (int) Math.min(Integer.MAX_VALUE, r.getRecordCount());
+    List<Column> cols = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      cols.add(new Column(names.get(i), g.target.get(i), total));
+    }
+    PageReadStore pages;
+    while ((pages = r.readNextRowGroup()) != null) {
+      g.readGroup(pages, cols);
+    }
+    sink.accept(new Table(cols, total));
+  }
+
+  /** Reads a file's row groups one at a time, on demand ({@link #next}); closes the reader. */
+  public static final class Groups implements java.io.Closeable {
+    private final ParquetFileReader r;
+    private final List<String> names;
+    private final List<Type> fields = new ArrayList<>();
+    private final List<ValueType> natural = new ArrayList<>();
+    final List<ValueType> target = new ArrayList<>();
+    private final MessageType proj;
+    private final String createdBy;
+
+    /** Opens a file; the caller closes the result. */
+    public static Groups open(Path file, List<String> names, List<ValueType> types) throws IOException {
+      ParquetFileReader r = ParquetIo.open(file);
+      try {
+        return new Groups(r, names, types);
+      } catch (RuntimeException e) {
+        r.close();
+        throw e;
+      }
+    }
+
+    Groups(ParquetFileReader r, List<String> names, List<ValueType> types) {
+      this.r = r;
+      this.names = names;
       MessageType schema = r.getFooter().getFileMetaData().getSchema();
-      String createdBy = r.getFooter().getFileMetaData().getCreatedBy();
-      List<Type> fields = new ArrayList<>();
-      List<ValueType> natural = new ArrayList<>();
-      List<ValueType> target = new ArrayList<>();
+      createdBy = r.getFooter().getFileMetaData().getCreatedBy();
       for (int i = 0; i < names.size(); i++) {
         Type f = schema.getType(names.get(i));
         ValueType nat = naturalType(f);
@@ -181,51 +221,54 @@ public final class ParquetIo {
         natural.add(nat);
         target.add(want);
       }
-      MessageType proj = new MessageType(schema.getName(), fields);
+      proj = new MessageType(schema.getName(), fields);
       r.setRequestedSchema(proj);
-      int total = (int) Math.min(Integer.MAX_VALUE, r.getRecordCount());
+    }
+
+    /** The next row group, or null at the end. */
+    public Table next() throws IOException {
+      PageReadStore pages = r.readNextRowGroup();
+      if (pages == null) {
+        return null;
+      }
+      long rows = pages.getRowCount();
       List<Column> cols = new ArrayList<>();
       for (int i = 0; i < names.size(); i++) {
-        cols.add(new Column(names.get(i), target.get(i), perRowGroup ? 0 : total));
+        cols.add(new Column(names.get(i), target.get(i), (int) rows));
       }
-      PageReadStore pages;
-      while ((pages = r.readNextRowGroup()) != null) {
-        long rows = pages.getRowCount();
-        if (perRowGroup) {
-          cols.clear();
-          for (int i = 0; i < names.size(); i++) {
-            cols.add(new Column(names.get(i), target.get(i), (int) rows));
+      readGroup(pages, cols);
+      return new Table(cols, (int) rows);
+    }
+
+    void readGroup(PageReadStore pages, List<Column> cols) throws IOException {
+      long rows = pages.getRowCount();
+      ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, new DummyRecordConverter(proj).getRootConverter(), proj, createdBy);
+      for (int i = 0; i < fields.size(); i++) {
+        Type f = fields.get(i);
+        if (f.isPrimitive()) {
+          ColumnDescriptor cd = proj.getColumnDescription(new String[] {f.getName()});
+          int kind = pageKind(cd, f.asPrimitiveType(), natural.get(i), target.get(i));
+          if (kind > 0) {
+            readPages(pages.getPageReader(cd), cd, kind, cols.get(i), (int) rows);
+            continue;
           }
-        }
-        ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, new DummyRecordConverter(proj).getRootConverter(), proj, createdBy);
-        for (int i = 0; i < fields.size(); i++) {
-          Type f = fields.get(i);
-          if (f.isPrimitive()) {
-            ColumnDescriptor cd = proj.getColumnDescription(new String[] {f.getName()});
-            int kind = pageKind(cd, f.asPrimitiveType(), natural.get(i), target.get(i));
-            if (kind > 0) {
-              readPages(pages.getPageReader(cd), cd, kind, cols.get(i), (int) rows);
-              continue;
+          readPrimitive(store.getColumnReader(cd), cd, f.asPrimitiveType(), natural.get(i), cols.get(i), rows);
+        } else {
+          List<ColumnDescriptor> leaves = new ArrayList<>();
+          for (ColumnDescriptor cd : proj.getColumns()) {
+            if (cd.getPath()[0].equals(f.getName())) {
+              leaves.add(cd);
             }
-            readPrimitive(store.getColumnReader(cd), cd, f.asPrimitiveType(), natural.get(i), cols.get(i), rows);
-          } else {
-            List<ColumnDescriptor> leaves = new ArrayList<>();
-            for (ColumnDescriptor cd : proj.getColumns()) {
-              if (cd.getPath()[0].equals(f.getName())) {
-                leaves.add(cd);
-              }
-            }
-            ColumnDescriptor cd = leaves.get(0);
-            readList(store.getColumnReader(cd), cd, natural.get(i), target.get(i), cols.get(i), rows);
           }
-        }
-        if (perRowGroup) {
-          sink.accept(new Table(cols, (int) rows));
+          ColumnDescriptor cd = leaves.get(0);
+          readList(store.getColumnReader(cd), cd, natural.get(i), target.get(i), cols.get(i), rows);
         }
       }
-      if (!perRowGroup) {
-        sink.accept(new Table(cols, total));
-      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      r.close();
     }
   }
 
@@ -562,17 +605,22 @@ public final class ParquetIo {
 
   /** Writes rows of a table; use {@link #writer(Path, List)} and call {@code write(row)}. */
   public static ParquetWriter<Integer> writer(Path file, List<Column> cols) throws IOException {
+    return writer(file, cols, 64L * 1024 * 1024);
+  }
+
+  /** As {@link #writer(Path, List)} with row groups of about {@code rowGroupBytes} (spill files). */
+  public static ParquetWriter<Integer> writer(Path file, List<Column> cols, long rowGroupBytes) throws IOException {
     return new TableWriterBuilder(new LocalOutputFile(file), cols)
         .withConf(new PlainParquetConfiguration())
         .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
         .withCompressionCodec(CompressionCodecName.SNAPPY)
         .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
-        .withRowGroupSize(64L * 1024 * 1024)
-        .withPageSize(1024 * 1024)
+        .withRowGroupSize(rowGroupBytes)
+        .withPageSize((int) Math.min(1024 * 1024, Math.max(64 * 1024, rowGroupBytes / 4)))
         .build();
   }
 
-  static final int ROWS_PER_GROUP = 1 << 20;
+  public static final int ROWS_PER_GROUP = 1 << 20;
 
   /**
    * Writes a whole table to a file: flat tables straight through the column writers, in row
@@ -592,64 +640,128 @@ public final class ParquetIo {
   }
 
   private static void writeFlat(Path file, Table t) throws IOException {
-    List<Column> cols = t.columns();
-    MessageType schema = messageType(cols);
-    ParquetProperties props = ParquetProperties.builder()
-        .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
-        .withPageSize(1024 * 1024)
-        .withDictionaryPageSize(1024 * 1024)
-        .withDictionaryEncoding(true)
-        .build();
-    ParquetFileWriter fw = new ParquetFileWriter(new LocalOutputFile(file), schema, ParquetFileWriter.Mode.OVERWRITE,
-        128L * 1024 * 1024, 0, null, props);
-    org.apache.parquet.hadoop.CodecFactory codecs =
-        new org.apache.parquet.hadoop.CodecFactory(new org.apache.hadoop.conf.Configuration(false), props.getPageSizeThreshold());
-    try {
-      org.apache.parquet.compression.CompressionCodecFactory.BytesInputCompressor comp =
-          codecs.getCompressor(CompressionCodecName.SNAPPY);
-      fw.start();
-      List<ColumnDescriptor> descs = schema.getColumns();
+    try (TableSink w = new FlatSink(file, t.columns())) {
+      List<Column> cols = t.columns();
       int rows = t.rows();
+      FlatSink fs = (FlatSink) w;
       for (int from = 0; from < rows; from += ROWS_PER_GROUP) {
-        int to = Math.min(rows, from + ROWS_PER_GROUP);
-        fw.startBlock(to - from);
-        org.apache.parquet.hadoop.ColumnChunkPageWriteStore pages = new org.apache.parquet.hadoop.ColumnChunkPageWriteStore(
-            comp, schema, props.getAllocator(), props.getColumnIndexTruncateLength(), props.getPageWriteChecksumEnabled());
-        org.apache.parquet.column.ColumnWriteStore store = props.newColumnWriteStore(schema, pages, pages);
-        org.apache.parquet.column.ColumnWriter[] ws = new org.apache.parquet.column.ColumnWriter[cols.size()];
-        for (int c = 0; c < ws.length; c++) {
-          ws[c] = store.getColumnWriter(descs.get(c));
-        }
-        for (int r = from; r < to; r++) {
-          for (int c = 0; c < ws.length; c++) {
-            Column col = cols.get(c);
-            org.apache.parquet.column.ColumnWriter w = ws[c];
-            if (col.isNull(r)) {
-              w.writeNull(0, 0);
-              continue;
-            }
-            switch (col.type) {
-              case BOOL -> w.write(col.ints[r] != 0, 0, 1);
-              case INT32 -> w.write(col.ints[r], 0, 1);
-              case FLOAT32 -> w.write(Float.intBitsToFloat(col.ints[r]), 0, 1);
-              case INT64, TIMESTAMP -> w.write(col.longs[r], 0, 1);
-              case FLOAT64 -> w.write(Double.longBitsToDouble(col.longs[r]), 0, 1);
-              case STRING -> w.write(Binary.fromString((String) col.objs[r]), 0, 1);
-              case BYTES -> w.write(Binary.fromConstantByteArray((byte[]) col.objs[r]), 0, 1);
-              default -> throw new IllegalStateException(col.type.toString());
-            }
-          }
-          store.endRecord();
-        }
-        store.flush();
-        pages.flushToFileWriter(fw);
-        fw.endBlock();
-        store.close();
-        pages.close();
+        fs.writeRange(cols, from, Math.min(rows, from + ROWS_PER_GROUP));
       }
-      fw.end(new HashMap<>());
-    } finally {
-      codecs.release();
+    }
+  }
+
+  /**
+   * A writer taking a table in consecutive chunks (same columns each time) whose file is
+   * byte-identical to {@link #write(Path, Table)} of the whole table, provided every chunk but the
+   * last has exactly {@value #ROWS_PER_GROUP} rows when the table is flat (a chunk is one row
+   * group); tables with list columns may come in chunks of any size.
+   */
+  public static TableSink sink(Path file, List<Column> schemaCols) throws IOException {
+    boolean flat = schemaCols.stream().noneMatch(c -> c.type.isList());
+    if (flat) {
+      return new FlatSink(file, schemaCols);
+    }
+    List<Column> cols = new ArrayList<>(schemaCols);
+    ParquetWriter<Integer> w = writer(file, cols);
+    return new TableSink() {
+      @Override
+      public void write(Table chunk) throws IOException {
+        List<Column> cs = chunk.columns();
+        for (int c = 0; c < cs.size(); c++) {
+          cols.set(c, cs.get(c));
+        }
+        for (int i = 0; i < chunk.rows(); i++) {
+          w.write(i);
+        }
+      }
+
+      @Override
+      public void close() throws IOException {
+        w.close();
+      }
+    };
+  }
+
+  private static final class FlatSink implements TableSink {
+    private final MessageType schema;
+    private final ParquetProperties props;
+    private final ParquetFileWriter fw;
+    private final org.apache.parquet.hadoop.CodecFactory codecs;
+    private final org.apache.parquet.compression.CompressionCodecFactory.BytesInputCompressor comp;
+
+    FlatSink(Path file, List<Column> cols) throws IOException {
+      schema = messageType(cols);
+      props = ParquetProperties.builder()
+          .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
+          .withPageSize(1024 * 1024)
+          .withDictionaryPageSize(1024 * 1024)
+          .withDictionaryEncoding(true)
+          .build();
+      fw = new ParquetFileWriter(new LocalOutputFile(file), schema, ParquetFileWriter.Mode.OVERWRITE,
+          128L * 1024 * 1024, 0, null, props);
+      codecs = new org.apache.parquet.hadoop.CodecFactory(new org.apache.hadoop.conf.Configuration(false),
+          props.getPageSizeThreshold());
+      try {
+        comp = codecs.getCompressor(CompressionCodecName.SNAPPY);
+        fw.start();
+      } catch (IOException | RuntimeException e) {
+        codecs.release();
+        throw e;
+      }
+    }
+
+    @Override
+    public void write(Table chunk) throws IOException {
+      if (chunk.rows() > 0) {
+        writeRange(chunk.columns(), 0, chunk.rows());
+      }
+    }
+
+    void writeRange(List<Column> cols, int from, int to) throws IOException {
+      List<ColumnDescriptor> descs = schema.getColumns();
+      fw.startBlock(to - from);
+      org.apache.parquet.hadoop.ColumnChunkPageWriteStore pages = new org.apache.parquet.hadoop.ColumnChunkPageWriteStore(
+          comp, schema, props.getAllocator(), props.getColumnIndexTruncateLength(), props.getPageWriteChecksumEnabled());
+      org.apache.parquet.column.ColumnWriteStore store = props.newColumnWriteStore(schema, pages, pages);
+      org.apache.parquet.column.ColumnWriter[] ws = new org.apache.parquet.column.ColumnWriter[cols.size()];
+      for (int c = 0; c < ws.length; c++) {
+        ws[c] = store.getColumnWriter(descs.get(c));
+      }
+      for (int r = from; r < to; r++) {
+        for (int c = 0; c < ws.length; c++) {
+          Column col = cols.get(c);
+          org.apache.parquet.column.ColumnWriter w = ws[c];
+          if (col.isNull(r)) {
+            w.writeNull(0, 0);
+            continue;
+          }
+          switch (col.type) {
+            case BOOL -> w.write(col.ints[r] != 0, 0, 1);
+            case INT32 -> w.write(col.ints[r], 0, 1);
+            case FLOAT32 -> w.write(Float.intBitsToFloat(col.ints[r]), 0, 1);
+            case INT64, TIMESTAMP -> w.write(col.longs[r], 0, 1);
+            case FLOAT64 -> w.write(Double.longBitsToDouble(col.longs[r]), 0, 1);
+            case STRING -> w.write(Binary.fromString((String) col.objs[r]), 0, 1);
+            case BYTES -> w.write(Binary.fromConstantByteArray((byte[]) col.objs[r]), 0, 1);
+            default -> throw new IllegalStateException(col.type.toString());
+          }
+        }
+        store.endRecord();
+      }
+      store.flush();
+      pages.flushToFileWriter(fw);
+      fw.endBlock();
+      store.close();
+      pages.close();
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        fw.end(new HashMap<>());
+      } finally {
+        codecs.release();
+      }
     }
   }
 
