@@ -118,9 +118,10 @@ class EndToEndTest {
       assertThat(inProcess.value(0, "conv_rate").value()).isInstanceOf(Float.class);
       assertThat(inProcess.value(5, "conv_rate").status()).isEqualTo(FeatureStatus.NOT_FOUND);
 
-      // wait until the materializer flushed every event to Parquet
+      // wait until the materializer flushed every event to Parquet (the push by source name had no "to":
+      // online only, as Feast's default)
       await().atMost(Duration.ofSeconds(30)).until(() ->
-          store.offlineStore().committedFiles(VIEW).stream().mapToLong(f -> f.rows()).sum() == 241);
+          store.offlineStore().committedFiles(VIEW).stream().mapToLong(f -> f.rows()).sum() == 240);
 
       // export a training set and check every cell in DuckDB against the events (the ordering rule by hand)
       Path out = tmp.resolve("train.parquet");
@@ -205,6 +206,24 @@ class EndToEndTest {
         // conv_rate is null in the newest event: the newest event wins as a whole
         assertThat(viaServer.out.lines()).containsExactly("driver_id  avg_daily_trips  conv_rate",
             "1004       4321             (NULL_VALUE)");
+      });
+
+      // "to": online or offline only: the materializer writes one store, and the check reports exactly those
+      String onlineOnly = "{\"feature_view\": \"driver_hourly_stats\", \"to\": \"online\", \"df\": "
+          + "{\"driver_id\": [1001], \"event_timestamp\": [\"" + t + "\"], \"conv_rate\": [0.5]}}";
+      String offlineOnly = onlineOnly.replace("\"online\"", "\"offline\"").replace("1001", "1002");
+      assertThat(post(server.url() + "/push", onlineOnly).statusCode()).isEqualTo(200);
+      assertThat(post(server.url() + "/push", offlineOnly).statusCode()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        ConsistencyReport r = store.checkConsistency(List.of(VIEW), 100, store);
+        assertThat(r.mismatches()).extracting(m -> m.entity().get("driver_id") + " " + m.feature() + " "
+                + m.onlineValue() + " " + m.offlineValue())
+            .containsExactlyInAnyOrder(
+                "1001 conv_rate 0.5 " + latest.get(1001L).get("conv_rate"),
+                "1001 acc_rate null " + latest.get(1001L).get("acc_rate"),
+                "1001 avg_daily_trips null " + latest.get(1001L).get("avg_daily_trips"),
+                // online still holds the value planted above for 1002
+                "1002 conv_rate 0.125 0.5", "1002 acc_rate 0.25 null", "1002 avg_daily_trips 7 null");
       });
 
       // a view applied while serving gets its topic and starts flowing

@@ -28,7 +28,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class PushProducer implements AutoCloseable {
   /** The header naming where a pushed row goes (the materializer honors it). */
-  public static final String TO_HEADER = "quiver.to";
+  public static final String TO_HEADER = dev.quiver.materializer.Materializer.TARGET_HEADER;
   private static final Pattern ENCODER_PREFIX = Pattern.compile("^Cannot encode event of feature view \\S+?: (Cannot encode entity key: )?");
 
   /** One encoded record. */
