@@ -1,0 +1,29 @@
+package dev.quiver.sdk;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Online feature lookups, the same whether in process ({@link FeatureStore}, RocksDB, no network
+ * hop) or over HTTP ({@link RemoteFeatureStore}, Feast's {@code POST /get-online-features}).
+ *
+ * <p>Entities are column-major, as Feast's: join key name to one value per entity, e.g.
+ * {@code Map.of("driver_id", List.of(1001, 1002))}. Each feature view takes the columns of its own
+ * join keys.
+ */
+public interface OnlineFeatureLookup {
+  /**
+   * Looks up {@code view:feature} references for the entities, at the time of the call.
+   *
+   * @throws dev.quiver.registry.UserInputException naming the reference or entity field that is wrong
+   *     (unknown view or feature, missing join key, wrong key type, lists of different lengths)
+   */
+  OnlineResult getOnlineFeatures(List<String> featureRefs, Map<String, ? extends List<?>> entities);
+
+  /**
+   * Looks up the features of a feature service for the entities.
+   *
+   * @throws dev.quiver.registry.UserInputException naming the service or entity field that is wrong
+   */
+  OnlineResult getOnlineFeatures(String featureService, Map<String, ? extends List<?>> entities);
+}
