@@ -96,6 +96,12 @@ public final class OfflineStore implements OfflineSink {
   private final Supplier<RegistrySnapshot> registry;
   private final Map<String, ViewState> views = new TreeMap<>();
   private boolean closed;
+  /** Held while this instance may write; null for a reader (another process writes). */
+  private FileChannel lockChannel;
+  private java.nio.channels.FileLock writerLock;
+
+  /** The file whose exclusive lock marks the one writer of a store. */
+  public static final String LOCK_FILE = ".writer.lock";
 
   private static final class ViewState {
     long nextSequence = 1;
@@ -114,11 +120,19 @@ public final class OfflineStore implements OfflineSink {
     return open(root, () -> registry);
   }
 
-  /** As {@link #open(Path, RegistrySnapshot)}, resolving view versions against the latest snapshot. */
+  /**
+   * As {@link #open(Path, RegistrySnapshot)}, resolving view versions against the latest snapshot.
+   *
+   * <p>One process writes a store at a time: the writer holds an exclusive lock on
+   * {@value #LOCK_FILE} in the root. If another process (e.g. a running {@code quiver serve})
+   * holds it, the store opens for reading only: it removes nothing (a file the writer has put in
+   * place but not yet committed is simply not read) and {@link #append} is refused.
+   */
   public static OfflineStore open(Path root, Supplier<RegistrySnapshot> registry) {
     OfflineStore s = new OfflineStore(root, registry);
     try {
       Files.createDirectories(root);
+      s.tryLockForWriting();
       try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
         for (Path viewDir : ds) {
           String name = viewDir.getFileName().toString();
@@ -137,7 +151,49 @@ public final class OfflineStore implements OfflineSink {
     return root;
   }
 
+  /** Opens a store for reading only, whoever writes it: no recovery, no lock, no appends. */
+  public static OfflineStore openReadOnly(Path root, Supplier<RegistrySnapshot> registry) {
+    OfflineStore s = new OfflineStore(root, registry);
+    try {
+      if (Files.isDirectory(root)) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
+          for (Path viewDir : ds) {
+            String name = viewDir.getFileName().toString();
+            if (Files.isDirectory(viewDir) && !name.startsWith("_") && !name.startsWith(".")) {
+              s.views.put(name, s.recover(name, viewDir));
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot open offline store " + root + ": " + e.getMessage(), e);
+    }
+    return s;
+  }
+
+  /** Whether this instance holds the writer lock (false: another process writes the store). */
+  public synchronized boolean isWriter() {
+    return writerLock != null;
+  }
+
+  private void tryLockForWriting() throws IOException {
+    FileChannel ch = FileChannel.open(root.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try {
+      writerLock = ch.tryLock();
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      writerLock = null; // another instance in this JVM writes
+    }
+    if (writerLock == null) {
+      ch.close();
+    } else {
+      lockChannel = ch;
+    }
+  }
+
   private ViewState recover(String view, Path viewDir) throws IOException {
+    // A reader must never delete: the writer may be between renaming a file into place and
+    // writing the commit record that names it.
+    boolean mayRepair = writerLock != null;
     ViewState st = new ViewState();
     Set<Path> named = new HashSet<>();
     Path commits = viewDir.resolve(COMMITS_DIR);
@@ -146,7 +202,9 @@ public final class OfflineStore implements OfflineSink {
       try (DirectoryStream<Path> ds = Files.newDirectoryStream(commits)) {
         for (Path p : ds) {
           if (p.getFileName().toString().startsWith(".tmp-")) {
-            Files.deleteIfExists(p);
+            if (mayRepair) {
+              Files.deleteIfExists(p);
+            }
           } else if (p.getFileName().toString().endsWith(".json")) {
             records.add(p);
           }
@@ -175,7 +233,7 @@ public final class OfflineStore implements OfflineSink {
           continue;
         }
         String fn = p.getFileName().toString();
-        if (fn.startsWith(".tmp-") || (fn.endsWith(".parquet") && !named.contains(p))) {
+        if (mayRepair && (fn.startsWith(".tmp-") || (fn.endsWith(".parquet") && !named.contains(p)))) {
           Files.deleteIfExists(p);
         }
       }
@@ -203,6 +261,10 @@ public final class OfflineStore implements OfflineSink {
   @Override
   public synchronized void append(String view, List<FeatureEvent> events) {
     checkOpen();
+    if (writerLock == null) {
+      throw new QuiverException("Cannot append to offline store " + root
+          + ": another process writes it (it holds " + LOCK_FILE + "); this one may only read");
+    }
     if (events.isEmpty()) {
       return;
     }
@@ -390,6 +452,19 @@ public final class OfflineStore implements OfflineSink {
   @Override
   public synchronized void close() {
     closed = true;
+    try {
+      if (writerLock != null) {
+        writerLock.release();
+      }
+      if (lockChannel != null) {
+        lockChannel.close();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot release the writer lock of offline store " + root, e);
+    } finally {
+      writerLock = null;
+      lockChannel = null;
+    }
   }
 
   /** Reading and writing commit records (format version 1, see the class comment). */

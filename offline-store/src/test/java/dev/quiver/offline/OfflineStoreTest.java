@@ -42,6 +42,35 @@ class OfflineStoreTest {
   }
 
   @Test
+  void aSecondOpenWhileAWriterHoldsTheStoreReadsCommittedDataAndDeletesNothing() throws Exception {
+    try (OfflineStore writer = OfflineStore.open(dir, REG)) {
+      writer.append(VIEW, List.of(ev(1, T0, T0, 0, 0, 0.1f)));
+      // The writer is mid-flush: a data file is in place, its commit record not yet written.
+      Path inFlight = parquetFiles(dir).get(0).resolveSibling("part-0-1-1.parquet");
+      Files.copy(parquetFiles(dir).get(0), inFlight);
+      try (OfflineStore reader = OfflineStore.open(dir, REG)) {
+        assertThat(writer.isWriter()).isTrue();
+        assertThat(reader.isWriter()).isFalse();
+        assertThat(inFlight).exists();
+        assertThat(reader.committedFiles(VIEW)).hasSize(1);
+        assertThat(reader.committedRanges(VIEW, 0)).containsExactly(new OffsetRange(0, 0, 0));
+        assertThatThrownBy(() -> reader.append(VIEW, List.of(ev(2, T0, T0, 0, 5, 0.2f))))
+            .hasMessageContaining("Cannot append to offline store")
+            .hasMessageContaining("another process writes it");
+      }
+      try (OfflineStore readOnly = OfflineStore.openReadOnly(dir, () -> REG)) {
+        assertThat(readOnly.isWriter()).isFalse();
+        assertThat(inFlight).exists();
+      }
+    }
+    // Once the writer is gone, the next writer repairs: the uncommitted file goes.
+    try (OfflineStore next = OfflineStore.open(dir, REG)) {
+      assertThat(next.isWriter()).isTrue();
+      assertThat(parquetFiles(dir)).hasSize(1);
+    }
+  }
+
+  @Test
   void appendWritesOneFilePerDateAndPartitionInTheDocumentedLayout() throws Exception {
     try (OfflineStore store = OfflineStore.open(dir, REG)) {
       store.append(VIEW, List.of(
