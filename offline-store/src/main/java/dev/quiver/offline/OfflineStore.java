@@ -133,14 +133,7 @@ public final class OfflineStore implements OfflineSink {
     try {
       Files.createDirectories(root);
       s.tryLockForWriting();
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
-        for (Path viewDir : ds) {
-          String name = viewDir.getFileName().toString();
-          if (Files.isDirectory(viewDir) && !name.startsWith("_") && !name.startsWith(".")) {
-            s.views.put(name, s.recover(name, viewDir));
-          }
-        }
-      }
+      s.readViews();
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot open offline store " + root + ": " + e.getMessage(), e);
     }
@@ -156,19 +149,24 @@ public final class OfflineStore implements OfflineSink {
     OfflineStore s = new OfflineStore(root, registry);
     try {
       if (Files.isDirectory(root)) {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
-          for (Path viewDir : ds) {
-            String name = viewDir.getFileName().toString();
-            if (Files.isDirectory(viewDir) && !name.startsWith("_") && !name.startsWith(".")) {
-              s.views.put(name, s.recover(name, viewDir));
-            }
-          }
-        }
+        s.readViews();
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot open offline store " + root + ": " + e.getMessage(), e);
     }
     return s;
+  }
+
+  /** Reads every view's commit records (and, as the writer, removes what none names). */
+  private void readViews() throws IOException {
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
+      for (Path viewDir : ds) {
+        String name = viewDir.getFileName().toString();
+        if (Files.isDirectory(viewDir) && !name.startsWith("_") && !name.startsWith(".")) {
+          views.put(name, recover(name, viewDir));
+        }
+      }
+    }
   }
 
   /** Whether this instance holds the writer lock (false: another process writes the store). */
