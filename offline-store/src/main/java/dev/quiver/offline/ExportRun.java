@@ -816,13 +816,7 @@ final class ExportRun {
     for (int i = 0; i < nk; i++) {
       slots.add(new Column("k" + i, p.keys.get(i).type(), 0));
     }
-    slots.add(new Column("t", ValueType.INT64, 0));
-    slots.add(new Column("c", ValueType.INT64, 0));
-    slots.add(new Column("p", ValueType.INT32, 0));
-    slots.add(new Column("o", ValueType.INT64, 0));
-    for (int i = 0; i < featNames.size(); i++) {
-      slots.add(new Column("f" + i, featTypes.get(i), 0));
-    }
+    addOrderAndFeatureSlots(slots, featTypes);
     List<ParquetWriter<Integer>> writers = new ArrayList<>();
     try {
       for (int q = 0; q < parts; q++) {
@@ -1053,13 +1047,7 @@ final class ExportRun {
     try {
       List<Column> slots = new ArrayList<>();
       slots.add(new Column("k", ValueType.INT32, 0));
-      slots.add(new Column("t", ValueType.INT64, 0));
-      slots.add(new Column("c", ValueType.INT64, 0));
-      slots.add(new Column("p", ValueType.INT32, 0));
-      slots.add(new Column("o", ValueType.INT64, 0));
-      for (int i = 0; i < featNames.size(); i++) {
-        slots.add(new Column("f" + i, featTypes.get(i), 0));
-      }
+      addOrderAndFeatureSlots(slots, featTypes);
       List<ParquetWriter<Integer>> writers = new ArrayList<>();
       final int np = parts;
       try {
@@ -1590,6 +1578,17 @@ final class ExportRun {
       }
     } catch (IOException e) {
       changed.add(p + ": unreadable (" + e.getMessage() + ")");
+    }
+  }
+
+  /** The spill-file columns after the key(s): event, created, partition, offset, then the features. */
+  private static void addOrderAndFeatureSlots(List<Column> slots, List<ValueType> featTypes) {
+    slots.add(new Column("t", ValueType.INT64, 0));
+    slots.add(new Column("c", ValueType.INT64, 0));
+    slots.add(new Column("p", ValueType.INT32, 0));
+    slots.add(new Column("o", ValueType.INT64, 0));
+    for (int i = 0; i < featTypes.size(); i++) {
+      slots.add(new Column("f" + i, featTypes.get(i), 0));
     }
   }
 }
