@@ -113,8 +113,14 @@ class MaterializerCrashTest {
 
       // Each restarted child resumed mid-stream from what its predecessor's stores held (the
       // online position at least: under load the predecessor may die before its first offline flush).
+      // The drainer may find its predecessor already held everything and exit before it is
+      // assigned anything; when it was assigned, it too must have resumed mid-stream.
       for (int k : new int[] {1, 2, 3, 99}) {
-        assertThat(Files.readString(log(k))).as("child %d resumed mid-stream", k)
+        String childLog = Files.readString(log(k));
+        if (k == 99 && !childLog.contains(" owns ")) {
+          continue;
+        }
+        assertThat(childLog).as("child %d resumed mid-stream", k)
             .containsPattern("owns quiver\\.crash-\\d from offset \\d+ \\(online next [1-9]");
       }
       try (OnlineStore on = OnlineStore.open(online, reg); OfflineStore off = OfflineStore.open(offline, reg)) {
