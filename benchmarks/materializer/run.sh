@@ -5,7 +5,7 @@
 #   benchmarks/materializer/run.sh latency [rate=20000] [seconds=60] [flushAgeMillis=5000]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-mvn -o -q -B -DskipTests package -pl benchmarks -am
+mvn -q -B -DskipTests package -pl benchmarks -am
 CP="benchmarks/target/quiver-benchmarks-0.1.0-SNAPSHOT.jar:benchmarks/target/lib/*"
 JAVA_OPTS="--add-opens=java.base/java.nio=ALL-UNNAMED -Darrow.allocation.manager.type=Unsafe"
 case "${1:-}" in

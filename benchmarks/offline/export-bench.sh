@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DIR=${1:-/tmp/quiver-export-bench}
-mvn -q -B -o -DskipTests package -pl benchmarks -am
+mvn -q -B -DskipTests package -pl benchmarks -am
 java -Xmx${XMX:-6g} --add-opens=java.base/java.nio=ALL-UNNAMED -Darrow.allocation.manager.type=Unsafe \
   -cp 'benchmarks/target/quiver-benchmarks-0.1.0-SNAPSHOT.jar:benchmarks/target/lib/*' \
   dev.quiver.benchmarks.offline.ExportBenchmark "$DIR" "${2:-1000000}" "${3:-10000000}" "${4:-1}" "${5:-100000}" "${6:-3}"

@@ -25,7 +25,7 @@ cd "$ROOT"
 JAR=benchmarks/target/quiver-benchmarks-0.1.0-SNAPSHOT.jar
 CP="$JAR:benchmarks/target/lib/*"
 if [ ! -f "$JAR" ]; then
-  mvn -q -B -o -DskipTests package -pl benchmarks -am
+  mvn -q -B -DskipTests package -pl benchmarks -am
 fi
 if ! command -v wrk > /dev/null; then
   if [ "$(id -u)" = 0 ]; then apt-get install -y wrk; else sudo apt-get install -y wrk; fi
