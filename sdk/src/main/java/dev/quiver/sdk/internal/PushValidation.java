@@ -151,7 +151,8 @@ public final class PushValidation {
     if (t.isAfter(latest)) {
       String skew = Durations.format(maxFutureSkew);
       throw new UserInputException(column + t + " is more than " + skew + " ahead of now ("
-          + latest.minus(maxFutureSkew) + "; materializer.max_future_skew is " + skew + ")");
+          + latest.minus(maxFutureSkew).truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
+          + "; materializer.max_future_skew is " + skew + ")");
     }
   }
 }
