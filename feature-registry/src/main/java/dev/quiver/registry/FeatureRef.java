@@ -34,7 +34,15 @@ public record FeatureRef(String view, Integer version, String feature) {
       throw new UserInputException("Cannot parse feature reference: \"" + text
           + "\" (expected view:feature" + (allowBareView ? ", view@vN:feature or view" : " or view@vN:feature") + ")");
     }
-    Integer version = m.group(2) == null ? null : Integer.valueOf(m.group(2));
+    Integer version = null;
+    if (m.group(2) != null) {
+      try {
+        version = Integer.valueOf(m.group(2));
+      } catch (NumberFormatException e) {
+        throw new UserInputException("Cannot parse feature reference: \"" + text + "\" (version " + m.group(2)
+            + " is beyond the largest version number " + Integer.MAX_VALUE + ")");
+      }
+    }
     if (version != null && version < 1) {
       throw new UserInputException("Cannot parse feature reference: \"" + text + "\" (versions start at v1)");
     }

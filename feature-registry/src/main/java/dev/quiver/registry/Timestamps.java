@@ -10,6 +10,11 @@ import java.time.temporal.ChronoUnit;
 
 /** Microsecond timestamps, the one time unit of Quiver's stored formats. */
 public final class Timestamps {
+  /** The earliest instant epoch microseconds hold (a long of microseconds, year -290308). */
+  public static final Instant MIN = fromMicros(Long.MIN_VALUE);
+  /** The latest instant epoch microseconds hold (year 294247). */
+  public static final Instant MAX = fromMicros(Long.MAX_VALUE);
+
   private Timestamps() {}
 
   /** Epoch microseconds of an instant (sub-microsecond digits are dropped, toward negative infinity). */

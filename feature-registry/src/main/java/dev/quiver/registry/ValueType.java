@@ -328,24 +328,43 @@ public enum ValueType {
         break;
       case TIMESTAMP:
         if (value instanceof Instant) {
-          return Timestamps.truncateToMicros((Instant) value);
+          return inMicrosRange(Timestamps.truncateToMicros((Instant) value), value);
         }
         if (isIntegral(value)) {
           // A bare number is taken as epoch seconds, as Feast's JSON does.
-          return Instant.ofEpochSecond(((Number) value).longValue());
+          if (value instanceof java.math.BigInteger && ((java.math.BigInteger) value).bitLength() > 63) {
+            throw new IllegalArgumentException("epoch seconds " + value + " are outside the range of "
+                + "microsecond timestamps (" + Timestamps.MIN + " to " + Timestamps.MAX + ")");
+          }
+          long seconds = ((Number) value).longValue();
+          if (seconds < Timestamps.MIN.getEpochSecond() || seconds > Timestamps.MAX.getEpochSecond()) {
+            throw new IllegalArgumentException("epoch seconds " + value + " are outside the range of "
+                + "microsecond timestamps (" + Timestamps.MIN + " to " + Timestamps.MAX + ")");
+          }
+          return inMicrosRange(Instant.ofEpochSecond(seconds), value);
         }
         if (value instanceof String) {
+          Instant t;
           try {
-            return Timestamps.parse((String) value);
+            t = Timestamps.parse((String) value);
           } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("expected an ISO-8601 timestamp but got " + describe(value));
           }
+          return inMicrosRange(t, value);
         }
         break;
       default:
         break;
     }
     throw new IllegalArgumentException("expected " + typeName + " but got " + describe(value));
+  }
+
+  private static Instant inMicrosRange(Instant t, Object given) {
+    if (t.isBefore(Timestamps.MIN) || t.isAfter(Timestamps.MAX)) {
+      throw new IllegalArgumentException("timestamp " + (given instanceof String ? "\"" + given + "\"" : given)
+          + " is outside the range of microsecond timestamps (" + Timestamps.MIN + " to " + Timestamps.MAX + ")");
+    }
+    return t;
   }
 
   private static boolean isIntegral(Object v) {

@@ -3,7 +3,6 @@ package dev.quiver.cli;
 import dev.quiver.online.PushTarget;
 import dev.quiver.registry.UserInputException;
 import dev.quiver.sdk.FeatureStore;
-import dev.quiver.sdk.internal.PushProducer;
 import dev.quiver.sdk.internal.RowFiles;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -16,13 +15,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code quiver push}: rows of a CSV or Parquet file into a feature view's topic. */
 @Command(name = "push", mixinStandardHelpOptions = true,
     description = "Validate every row of a CSV or Parquet file against a feature view's schema, then produce "
         + "them to the view's Kafka topic (a bad row sends nothing). Columns: the join keys, event_timestamp "
-        + "(ISO-8601) and any of the features. With kafka.bootstrap_servers: embedded it needs a running "
+        + "(ISO-8601, at most materializer.max_future_skew ahead of now) and any of the features. --to online "
+        + "to a view with online: false (or offline to offline: false) is refused; online_and_offline writes "
+        + "the sides the view has. With kafka.bootstrap_servers: embedded it needs a running "
         + "`quiver serve` on the repo (it uses that broker).",
     footer = {
         "",
@@ -52,6 +54,9 @@ final class PushCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
+  @ParentCommand
+  QuiverCli parent;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -64,10 +69,10 @@ final class PushCommand implements Callable<Integer> {
     if (target == null) {
       throw new UserInputException("Cannot push: --to must be online, offline or online_and_offline, got \"" + to + "\"");
     }
-    try (FeatureStore store = FeatureStore.open(repo.repo())) {
+    try (FeatureStore store = FeatureStore.open(repo.repo(), parent.clock())) {
       List<Map<String, Object>> rows = RowFiles.read(file);
       // Every row first: a bad row anywhere sends nothing.
-      PushProducer.encode(store.registry(), view, rows, 0);
+      store.validatePush(view, rows, target);
       boolean bar = System.console() != null && rows.size() > CHUNK;
       try (ProgressBar pb = bar ? new ProgressBarBuilder().setTaskName("push " + view).setInitialMax(rows.size())
           .build() : null) {

@@ -107,6 +107,7 @@ public final class FeatureServer implements AutoCloseable {
         .withOfflineSink(store.offlineStore())
         .withFlushSize(config.flushRows())
         .withFlushAge(config.flushAge())
+        .withMaxFutureSkew(config.maxFutureSkew())
         .withOnRegistryChange(online::useRegistry)
         .build()).start();
     if (withHttp) {

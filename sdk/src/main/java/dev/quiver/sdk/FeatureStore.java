@@ -18,6 +18,7 @@ import dev.quiver.registry.RegistrySnapshot;
 import dev.quiver.registry.ResolvedFeature;
 import dev.quiver.registry.UserInputException;
 import dev.quiver.sdk.internal.PushProducer;
+import dev.quiver.sdk.internal.PushValidation;
 import dev.quiver.sdk.internal.ServeState;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,6 +68,7 @@ public final class FeatureStore implements OnlineFeatureLookup, AutoCloseable {
   private long registrySize = -1;
   private OnlineStore online;
   private OfflineStore offline;
+  private final PushValidation pushValidation;
   private PushProducer producer;
   private String producerServers;
   private volatile FeatureServer server;
@@ -77,6 +79,7 @@ public final class FeatureStore implements OnlineFeatureLookup, AutoCloseable {
     this.config = Objects.requireNonNull(config, "config");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.registryStore = new LocalFileRegistryStore(config.registryPath());
+    this.pushValidation = new PushValidation(clock, config.maxFutureSkew());
   }
 
   /**
@@ -86,10 +89,15 @@ public final class FeatureStore implements OnlineFeatureLookup, AutoCloseable {
    * @throws dev.quiver.registry.InvalidDefinitionException naming the key of a bad setting
    */
   public static FeatureStore open(Path repo) {
+    return open(repo, Clock.systemUTC());
+  }
+
+  /** Like {@link #open(Path)}, with the clock that lookups, pushes and consistency checks read. */
+  public static FeatureStore open(Path repo, Clock clock) {
     if (!Files.isDirectory(repo)) {
       throw new UserInputException("Cannot open feature repo " + repo + ": not a folder");
     }
-    return new FeatureStore(QuiverConfig.load(repo), Clock.systemUTC());
+    return new FeatureStore(QuiverConfig.load(repo), clock);
   }
 
   /** Opens a repo with given settings. */
@@ -268,10 +276,13 @@ public final class FeatureStore implements OnlineFeatureLookup, AutoCloseable {
   /**
    * Validates rows against the view's current schema, then produces them to the view's topic;
    * returns once the broker acknowledged every row. A bad row sends nothing. Each row holds the
-   * join keys, {@code event_timestamp} (an {@link Instant}, ISO-8601 text or epoch seconds) and any
+   * join keys, {@code event_timestamp} (an {@link Instant} or ISO-8601 text, not a bare number; at
+   * or after 1970 and at most {@code materializer.max_future_skew} past this store's clock) and any
    * of the features (absent or null = no value).
    *
-   * @param to where the materializer writes the rows (header {@code quiver.to})
+   * @param to where the materializer writes the rows (header {@code quiver.to}); {@code ONLINE} to
+   *     a view with {@code online: false} (or {@code OFFLINE} to one with {@code offline: false}) is
+   *     refused; {@code ONLINE_AND_OFFLINE} writes the sides the view has
    * @return the number of rows sent
    * @throws UserInputException "Cannot push row N to feature view V: column C: ..." for a bad row
    * @throws dev.quiver.registry.NoSuchFeatureViewException when the view is unknown
@@ -282,17 +293,21 @@ public final class FeatureStore implements OnlineFeatureLookup, AutoCloseable {
 
   /** Like {@link #push(String, List, PushTarget)}, numbering rows from {@code firstRow} in messages. */
   public int push(String view, List<? extends Map<String, ?>> rows, PushTarget to, long firstRow) {
-    RegistrySnapshot r = registry();
-    FeatureView def = r.view(view);
-    if (r.source(def.name()).kind() != dev.quiver.registry.Source.Kind.KAFKA) {
-      throw new UserInputException("Cannot push to feature view " + view + ": its source "
-          + def.source() + " is Parquet files, not a stream (load it with quiver materialize --start --end)");
-    }
-    List<PushProducer.Encoded> records = PushProducer.encode(r, view, rows, firstRow);
+    List<PushProducer.Encoded> records = pushValidation.encode(registry(), view, rows, firstRow, to);
     if (!records.isEmpty()) {
       producer().sendAll(records, to);
     }
     return records.size();
+  }
+
+  /**
+   * Checks rows exactly as {@link #push(String, List, PushTarget)} does, sending nothing (e.g. every
+   * row of a file before its first chunk is sent).
+   *
+   * @throws UserInputException naming the row and column, as {@code push} would
+   */
+  public void validatePush(String view, List<? extends Map<String, ?>> rows, PushTarget to) {
+    pushValidation.encode(registry(), view, rows, 0, to);
   }
 
   /**
@@ -320,7 +335,7 @@ public final class FeatureStore implements OnlineFeatureLookup, AutoCloseable {
           + request.pushSourceName() + "\" (sources: " + r.definitions().sources().keySet() + ")");
     }
     for (String v : views) {
-      PushProducer.encode(r, v, rows, 0);
+      pushValidation.encode(r, v, rows, 0, request.to());
     }
     for (String v : views) {
       push(v, rows, request.to());

@@ -36,12 +36,14 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * kafka: {bootstrap_servers: embedded, data_dir: .quiver/kafka, partitions: 3}
  * server: {host: 127.0.0.1, port: 6566}
  * limits: {max_entities: 1000, max_request_bytes: 1048576}
- * materializer: {group_id: quiver-materializer, flush_rows: 50000, flush_age: 10s}
+ * materializer: {group_id: quiver-materializer, flush_rows: 50000, flush_age: 10s, max_future_skew: 5s}
  * </pre>
  */
 public final class QuiverConfig {
   public static final String FILE_NAME = "quiver.yaml";
   public static final String EMBEDDED = "embedded";
+  /** The default of {@code materializer.max_future_skew}: how far past now an event time may lie. */
+  public static final Duration DEFAULT_MAX_FUTURE_SKEW = Duration.ofSeconds(5);
 
   /** Every key with its doc and default, in the file's nesting, dotted. */
   public static final Map<String, String> KEYS = keys();
@@ -62,6 +64,7 @@ public final class QuiverConfig {
   private final String groupId;
   private final int flushRows;
   private final Duration flushAge;
+  private final Duration maxFutureSkew;
 
   private QuiverConfig(Path repo, Map<String, Object> v) {
     this.repo = repo;
@@ -80,6 +83,7 @@ public final class QuiverConfig {
     this.groupId = (String) v.get("materializer.group_id");
     this.flushRows = (Integer) v.get("materializer.flush_rows");
     this.flushAge = (Duration) v.get("materializer.flush_age");
+    this.maxFutureSkew = (Duration) v.get("materializer.max_future_skew");
   }
 
   private static Map<String, String> keys() {
@@ -99,6 +103,8 @@ public final class QuiverConfig {
     k.put("materializer.group_id", "the materializer's consumer group");
     k.put("materializer.flush_rows", "offline flush after this many buffered rows");
     k.put("materializer.flush_age", "offline flush after buffering this long");
+    k.put("materializer.max_future_skew", "how far past now an event time may lie: a push beyond it is refused, "
+        + "the materializer dead-letters it (0 = not at all)");
     return java.util.Collections.unmodifiableMap(k);
   }
 
@@ -120,6 +126,7 @@ public final class QuiverConfig {
     d.put("materializer.group_id", "quiver-materializer");
     d.put("materializer.flush_rows", 50_000);
     d.put("materializer.flush_age", Duration.ofSeconds(10));
+    d.put("materializer.max_future_skew", DEFAULT_MAX_FUTURE_SKEW);
     return d;
   }
 
@@ -214,6 +221,12 @@ public final class QuiverConfig {
     }
     if (def instanceof Duration) {
       Duration d = Durations.parse(text);
+      if (key.equals("materializer.max_future_skew")) {
+        if (d.isNegative()) {
+          throw new IllegalArgumentException("expected a duration of 0 or more");
+        }
+        return d;
+      }
       if (d.isNegative() || d.isZero()) {
         throw new IllegalArgumentException("expected a positive duration");
       }
@@ -303,6 +316,11 @@ public final class QuiverConfig {
     return flushAge;
   }
 
+  /** How far past now an event time may lie ({@code materializer.max_future_skew}); a push beyond it is refused. */
+  public Duration maxFutureSkew() {
+    return maxFutureSkew;
+  }
+
   /** A copy with the server port changed (e.g. 0 for tests). */
   public QuiverConfig withServerPort(int port) {
     Map<String, Object> v = asMap();
@@ -335,6 +353,7 @@ public final class QuiverConfig {
     v.put("materializer.group_id", groupId);
     v.put("materializer.flush_rows", flushRows);
     v.put("materializer.flush_age", flushAge);
+    v.put("materializer.max_future_skew", maxFutureSkew);
     return v;
   }
 }

@@ -68,6 +68,21 @@ class QuiverConfigTest {
   }
 
   @Test
+  void shouldReadTheAllowedFutureSkewWithADefaultOfFiveSeconds() throws Exception {
+    assertThat(QuiverConfig.load(repo).maxFutureSkew()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(QuiverConfig.KEYS).containsKey("materializer.max_future_skew");
+    Files.writeString(repo.resolve("quiver.yaml"), "materializer: {max_future_skew: 0}\n");
+    assertThat(QuiverConfig.load(repo).maxFutureSkew()).isZero();
+    Files.writeString(repo.resolve("quiver.yaml"), "materializer: {max_future_skew: 2m}\n");
+    assertThat(QuiverConfig.load(repo).maxFutureSkew()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(QuiverConfig.load(repo).withServerPort(0).maxFutureSkew()).isEqualTo(Duration.ofMinutes(2));
+    Files.writeString(repo.resolve("quiver.yaml"), "materializer: {max_future_skew: -5s}\n");
+    assertThatThrownBy(() -> QuiverConfig.load(repo))
+        .hasMessageContaining("quiver.yaml:1: bad value \"-5s\" for setting materializer.max_future_skew: "
+            + "expected a duration of 0 or more");
+  }
+
+  @Test
   void shouldReportYamlThatDoesNotParseWithItsLine() throws Exception {
     Files.writeString(repo.resolve("quiver.yaml"), "project: demo\nserver: {port: 1\n");
     assertThatThrownBy(() -> QuiverConfig.load(repo))

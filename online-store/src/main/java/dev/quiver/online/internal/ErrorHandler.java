@@ -9,6 +9,7 @@ import dev.quiver.registry.UserInputException;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +48,20 @@ final class ErrorHandler implements Handler<RoutingContext> {
     };
   }
 
+  /** The detail of a status Vert.x assigned, with the failure's own message when it has one. */
+  private String clientDetail(RoutingContext ctx, int status, String message) {
+    String route = ctx.request().method() + " " + ctx.request().path();
+    return switch (status) {
+      case 404 -> "Cannot route " + route
+          + ": no such endpoint (POST /get-online-features, POST /push, GET /health, GET /metrics)";
+      case 405 -> "Cannot route " + route + ": method not allowed";
+      case 413 -> "Cannot read request body: it is larger than the limit of " + maxBodyBytes + " bytes";
+      case 400 -> "Cannot read request" + (message == null || message.isBlank() ? ": bad request" : ": " + message);
+      default -> "Cannot serve " + route + ": status " + status
+          + (message == null || message.isBlank() || status >= 500 ? "" : " (" + message + ")");
+    };
+  }
+
   @Override
   public void handle(RoutingContext ctx) {
     if (ctx.response().ended() || ctx.response().closed()) {
@@ -66,20 +81,20 @@ final class ErrorHandler implements Handler<RoutingContext> {
     } else if (f instanceof StoreClosedException e) {
       status = 503;
       detail = e.getMessage();
+    } else if (f instanceof HttpException e && e.getStatusCode() >= 400 && e.getStatusCode() < 500) {
+      // a status a Vert.x handler chose for the request (e.g. 413, 400): keep it
+      status = e.getStatusCode();
+      detail = clientDetail(ctx, status, e.getPayload() != null ? e.getPayload() : e.getMessage());
+    } else if (f != null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+      status = ctx.statusCode();
+      detail = clientDetail(ctx, status, f.getMessage());
     } else if (f != null) {
       status = 500;
       detail = "Cannot serve " + ctx.request().method() + " " + ctx.request().path() + ": internal error (see the server log)";
       LOG.error("Cannot serve {} {}", ctx.request().method(), ctx.request().path(), f);
     } else {
       status = ctx.statusCode() <= 0 ? 500 : ctx.statusCode();
-      detail = switch (status) {
-        case 404 -> "Cannot route " + ctx.request().method() + " " + ctx.request().path()
-            + ": no such endpoint (POST /get-online-features, POST /push, GET /health, GET /metrics)";
-        case 405 -> "Cannot route " + ctx.request().method() + " " + ctx.request().path() + ": method not allowed";
-        case 413 -> "Cannot read request body: it is larger than the limit of " + maxBodyBytes + " bytes";
-        case 400 -> "Cannot read request: bad request";
-        default -> "Cannot serve " + ctx.request().method() + " " + ctx.request().path() + ": status " + status;
-      };
+      detail = clientDetail(ctx, status, null);
     }
     JsonObject body = new JsonObject().put("error", kind != null ? kind : kindOf(status)).put("detail", detail);
     ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());

@@ -58,8 +58,7 @@ final class GetOnlineFeaturesHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    Buffer body = ctx.body().buffer();
-    byte[] bytes = body == null ? null : body.getBytes();
+    byte[] bytes = JsonBodyHandler.body(ctx);
     // parsing, the RocksDB lookups and the JSON all run on a worker, never on the event loop
     vertx.executeBlocking(() -> respond(bytes), false)
         .onSuccess(out -> ctx.response().putHeader("content-type", "application/json").end(Buffer.buffer(out)))

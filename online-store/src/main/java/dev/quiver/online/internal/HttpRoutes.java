@@ -5,7 +5,6 @@ import dev.quiver.online.PushHandler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Clock;
 import java.util.Set;
 
@@ -27,10 +26,10 @@ public final class HttpRoutes {
       ctx.next();
     });
     router.post("/get-online-features")
-        .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
+        .handler(new JsonBodyHandler(maxBodyBytes))
         .handler(new GetOnlineFeaturesHandler(vertx, store, clock, maxEntities, metrics));
     router.post("/push")
-        .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
+        .handler(new JsonBodyHandler(maxBodyBytes))
         .handler(new PushEndpointHandler(vertx, push));
     router.get("/health").handler(ctx -> {
       if (store.isClosed()) {

@@ -6,7 +6,6 @@ import dev.quiver.online.PushRequest;
 import dev.quiver.online.PushTarget;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,8 +36,7 @@ final class PushEndpointHandler implements Handler<RoutingContext> {
           "Cannot push: this server has no push handler (start it with one, e.g. through the SDK)"));
       return;
     }
-    Buffer body = ctx.body().buffer();
-    byte[] bytes = body == null ? null : body.getBytes();
+    byte[] bytes = JsonBodyHandler.body(ctx);
     vertx.executeBlocking(() -> {
       PushRequest request = parse(bytes);
       handler.push(request);

@@ -1,13 +1,15 @@
 package dev.quiver.online.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 
 /** Parsing of JSON request bodies into a tree, with errors that name what is wrong. */
 final class RequestBodies {
-  static final ObjectMapper MAPPER = new ObjectMapper();
+  // a body is one JSON document: "{...} trailing" is refused, not read as its first value
+  static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private RequestBodies() {}
 

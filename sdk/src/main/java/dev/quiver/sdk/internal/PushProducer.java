@@ -2,34 +2,28 @@ package dev.quiver.sdk.internal;
 
 import dev.quiver.materializer.EventEncoder;
 import dev.quiver.online.PushTarget;
-import dev.quiver.registry.FeatureViewVersion;
 import dev.quiver.registry.QuiverException;
-import dev.quiver.registry.RegistrySnapshot;
-import dev.quiver.registry.UserInputException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Validates rows against a view's current schema and produces them in Quiver's wire format
- * ({@link EventEncoder}), each record with the header {@value #TO_HEADER} = {@code online},
- * {@code offline} or {@code online_and_offline}. Every row is encoded before any is sent, so a bad
- * row sends nothing. Idempotent producer, acks=all. Thread-safe.
+ * Produces rows encoded by {@link PushValidation} (Quiver's wire format, {@link EventEncoder}),
+ * each record with the header {@value #TO_HEADER} = {@code online}, {@code offline} or
+ * {@code online_and_offline}. Every row is checked and encoded before any is sent, so a bad row
+ * sends nothing. Idempotent producer, acks=all. Thread-safe.
  */
 public final class PushProducer implements AutoCloseable {
   /** The header naming where a pushed row goes (the materializer honors it). */
   public static final String TO_HEADER = dev.quiver.materializer.Materializer.TARGET_HEADER;
-  private static final Pattern ENCODER_PREFIX = Pattern.compile("^Cannot encode event of feature view \\S+?: (Cannot encode entity key: )?");
 
   /** One encoded record. */
   public record Encoded(String topic, byte[] key, byte[] value) {}
@@ -51,34 +45,6 @@ public final class PushProducer implements AutoCloseable {
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
     p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-  }
-
-  /**
-   * Encodes rows of a view's current version.
-   *
-   * @param firstRow the number of the first row, for messages
-   * @throws UserInputException "Cannot push row N to feature view V: ..." naming the column
-   * @throws dev.quiver.registry.NoSuchFeatureViewException when the view is unknown
-   */
-  public static List<Encoded> encode(RegistrySnapshot registry, String view, List<? extends Map<String, ?>> rows,
-                                     long firstRow) {
-    FeatureViewVersion version = registry.currentVersion(view);
-    String topic = registry.source(view).topicFor(view);
-    EventEncoder enc = EventEncoder.of(version);
-    List<Encoded> out = new ArrayList<>(rows.size());
-    for (int i = 0; i < rows.size(); i++) {
-      Map<String, ?> row = rows.get(i);
-      try {
-        // the value first: it names unknown and missing columns before the key's own checks
-        byte[] value = enc.value(row);
-        out.add(new Encoded(topic, enc.key(row), value));
-      } catch (UserInputException e) {
-        String reason = ENCODER_PREFIX.matcher(e.getMessage()).replaceFirst("");
-        throw new UserInputException("Cannot push row " + (firstRow + i) + " to feature view " + view + ": "
-            + reason, e);
-      }
-    }
-    return out;
   }
 
   /** Sends encoded records and waits until the broker acknowledged all of them. */
