@@ -108,6 +108,7 @@ public final class FeatureServer implements AutoCloseable {
         .withFlushSize(config.flushRows())
         .withFlushAge(config.flushAge())
         .withOnRegistryChange(online::useRegistry)
+        .withClock(store.clock())
         .build()).start();
     if (withHttp) {
       http = OnlineServer.builder(online)
@@ -116,6 +117,7 @@ public final class FeatureServer implements AutoCloseable {
           .withMaxEntities(config.maxEntities())
           .withMaxBodyBytes(config.maxRequestBytes())
           .withPushHandler(store::push)
+          .withClock(store.clock())
           .start();
     }
     watcher = Executors.newSingleThreadScheduledExecutor(r -> {
