@@ -174,6 +174,21 @@ class ConsistencyCheckTest {
   }
 
   @Test
+  void shouldPrintMissingAndExtraEntitiesAndExitThreeFromTheCli() {
+    Instant t = Timestamps.truncateToMicros(Instant.now()).minusSeconds(60);
+    both(event(1, t, 0.5f, 3L));
+    offline(event(7, t, 0.5f, 3L));
+    online(event(9, t, 0.5f, 3L));
+    store.close();
+    EndToEndTest.Cli check = EndToEndTest.cli("check-consistency", "-r", repo.toString());
+    assertThat(check.code()).as(check.out() + check.err()).isEqualTo(3);
+    assertThat(check.out())
+        .contains("MISSING driver_stats {driver_id=7}: offline has it (event time " + t + "), online has no value")
+        .contains("EXTRA driver_stats {driver_id=9}: online has a value (event time " + t + ")")
+        .contains("Compared 2 values of 3 entities at ").contains(": 0 mismatches, 1 missing, 1 extra.");
+  }
+
+  @Test
   void shouldSampleEntitiesOfBothStoresReproduciblyWithoutTakingOnlyTheFirstKeys() {
     List<FeatureEvent> events = new ArrayList<>();
     for (long d = 0; d < 500; d++) {

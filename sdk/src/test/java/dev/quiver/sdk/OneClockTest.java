@@ -103,6 +103,14 @@ class OneClockTest {
       assertThat(remote.getOnlineFeatures(REFS, driver, start.plus(Duration.ofHours(2)), true).value(0, 0).status())
           .isEqualTo(FeatureStatus.OUTSIDE_MAX_AGE);
 
+      // entities sampled over HTTP; a bad request names what is wrong
+      assertThat(remote.sampleEntities(VIEW, 10, 1)).containsExactly(List.of(1L));
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> remote.sampleEntities(VIEW, 0, 1))
+          .isInstanceOf(dev.quiver.registry.UserInputException.class)
+          .hasMessage("Cannot sample entities: count must be a whole number from 1 to 1000, got 0");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> remote.sampleEntities("nope", 5, 1))
+          .isInstanceOf(dev.quiver.registry.UserInputException.class).hasMessageContaining("nope");
+
       // a bad "now" is a 400 naming the field
       HttpResponse<String> bad = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
               URI.create(server.url() + "/get-online-features")).header("content-type", "application/json")
