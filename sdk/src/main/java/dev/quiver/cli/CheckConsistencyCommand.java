@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code quiver check-consistency}: online values against the training set at t = now. */
@@ -40,6 +41,9 @@ final class CheckConsistencyCommand implements Callable<Integer> {
   /** Exit code when mismatches were found. */
   static final int EXIT_MISMATCH = 3;
 
+  @ParentCommand
+  QuiverCli parent;
+
   @Mixin
   RepoOption repo;
 
@@ -59,7 +63,7 @@ final class CheckConsistencyCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    try (FeatureStore store = FeatureStore.open(repo.repo())) {
+    try (FeatureStore store = FeatureStore.open(QuiverCli.config(repo.repo()), parent.clock())) {
       OnlineFeatureLookup online = store;
       Optional<ServeState> serving = ServeState.read(store.config().stateDir());
       if (url != null) {

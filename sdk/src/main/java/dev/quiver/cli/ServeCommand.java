@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
@@ -33,6 +34,9 @@ import picocli.CommandLine.Spec;
         "           \"entities\": {\"driver_id\": [1001, 1002]}}'",
     })
 final class ServeCommand implements Callable<Integer> {
+  @ParentCommand
+  QuiverCli parent;
+
   @Mixin
   RepoOption repo;
 
@@ -45,11 +49,11 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
-    QuiverConfig config = QuiverConfig.load(repo.repo());
+    QuiverConfig config = QuiverCli.config(repo.repo());
     if (port != null) {
       config = config.withServerPort(port);
     }
-    return run(FeatureStore.open(config), true, out, spec.commandLine().getErr());
+    return run(FeatureStore.open(config, parent.clock()), true, out, spec.commandLine().getErr());
   }
 
   /**

@@ -174,18 +174,21 @@ class ConsistencyCheckTest {
   }
 
   @Test
-  void shouldPrintMissingAndExtraEntitiesAndExitThreeFromTheCli() {
-    Instant t = Timestamps.truncateToMicros(Instant.now()).minusSeconds(60);
+  void shouldPrintMissingAndExtraEntitiesAndExitThreeFromTheCliAtTheClisClock() {
+    Instant t = NOW.minusSeconds(60);
     both(event(1, t, 0.5f, 3L));
     offline(event(7, t, 0.5f, 3L));
     online(event(9, t, 0.5f, 3L));
     store.close();
-    EndToEndTest.Cli check = EndToEndTest.cli("check-consistency", "-r", repo.toString());
-    assertThat(check.code()).as(check.out() + check.err()).isEqualTo(3);
-    assertThat(check.out())
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    int code = dev.quiver.cli.QuiverCli.run(new dev.quiver.cli.QuiverCli(Clock.fixed(NOW, ZoneOffset.UTC)),
+        new java.io.PrintWriter(out), new java.io.PrintWriter(err), "check-consistency", "-r", repo.toString());
+    assertThat(code).as(out + "\n" + err).isEqualTo(3);
+    assertThat(out.toString())
         .contains("MISSING driver_stats {driver_id=7}: offline has it (event time " + t + "), online has no value")
         .contains("EXTRA driver_stats {driver_id=9}: online has a value (event time " + t + ")")
-        .contains("Compared 2 values of 3 entities at ").contains(": 0 mismatches, 1 missing, 1 extra.");
+        .contains("Compared 2 values of 3 entities at " + NOW + ": 0 mismatches, 1 missing, 1 extra.");
   }
 
   @Test
