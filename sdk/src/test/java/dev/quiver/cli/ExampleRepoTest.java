@@ -99,6 +99,26 @@ class ExampleRepoTest {
     assertThat(online(repo)).isEqualTo(afterAll);
   }
 
+  @Test
+  void shouldSayAtServeWhichDefinitionsDifferFromTheRegistryAndStaySilentWhenTheyMatch() throws Exception {
+    Path repo = copyOfExample(tmp);
+    assertThat(CliRun.run("apply", "-r", repo.toString()).code).isZero();
+    try (FeatureStore store = FeatureStore.open(repo)) {
+      java.io.StringWriter err = new java.io.StringWriter();
+      assertThat(ServeCommand.warnUnapplied(store, new java.io.PrintWriter(err))).isFalse();
+      assertThat(err.toString()).isEmpty();
+
+      Path defs = repo.resolve("driver.yaml");
+      Files.writeString(defs, Files.readString(defs).replace("      - {name: avg_daily_trips, type: INT64}",
+          "      - {name: avg_daily_trips, type: INT64}\n      - {name: rating, type: FLOAT64}"));
+      assertThat(ServeCommand.warnUnapplied(store, new java.io.PrintWriter(err))).isTrue();
+      assertThat(err.toString()).isEqualTo("The definitions in " + repo + " differ from the registry (version 1), "
+          + "which is what is served: ~ feature view driver_hourly_stats.\n"
+          + "See the changes with `quiver plan -r " + repo + "` and apply them with `quiver apply -r " + repo
+          + "` (serve picks the new registry up).\n");
+    }
+  }
+
   /** Every driver's three daily features at {@link #AT}, one line each: driver, feature, value, status, time. */
   static List<String> online(Path repo) {
     try (FeatureStore store = FeatureStore.open(repo)) {
