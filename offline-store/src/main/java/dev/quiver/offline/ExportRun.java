@@ -130,6 +130,10 @@ final class ExportRun {
               + " collides with the spine column of that name in " + spineName + " (use full feature names)");
         }
       }
+      if (x.eventTimestamps && spine.has(eventTsName(p))) {
+        throw new UserInputException("Cannot export features: output column " + eventTsName(p)
+            + " collides with the spine column of that name in " + spineName);
+      }
     }
     int n = spine.rows();
     long[] sTs = spineTimes(spine);
@@ -252,12 +256,26 @@ final class ExportRun {
       p.feats.add(f);
       p.outNames.add(col);
     }
+    if (x.eventTimestamps) {
+      for (ViewPlan p : byView.values()) {
+        String prev = usedBy.putIfAbsent(eventTsName(p), p.name + " event time");
+        if (prev != null) {
+          throw new UserInputException("Cannot export features: output column " + eventTsName(p)
+              + " would hold both " + prev + " and the event time of " + p.name);
+        }
+      }
+    }
     if (x.explicitInputs != null) {
       for (ViewPlan p : byView.values()) {
         p.inputs = x.explicitInputs.getOrDefault(p.name, List.of());
       }
     }
     return new ArrayList<>(byView.values());
+  }
+
+  /** The column of a view's picked event times ({@link TrainingSetExport.Builder#withEventTimestamps}). */
+  private static String eventTsName(ViewPlan p) {
+    return p.name + "__" + EVENT_TS;
   }
 
   private List<InputFile> listInputs(ViewPlan p, long minT, long maxT) throws IOException {
@@ -593,6 +611,10 @@ final class ExportRun {
    * Returns null for an empty spine (the in-memory path handles it).
    */
   private ExportResult runSpinePartitioned(List<ViewPlan> plans, SpineFile sf) throws IOException {
+    if (x.eventTimestamps) {
+      throw new UserInputException("Cannot export event timestamps for spine " + spineName
+          + ": it is larger than the memory budget of " + x.memoryBudget + " bytes");
+    }
     for (ViewPlan p : plans) {
       for (int i = 0; i < p.outNames.size(); i++) {
         if (sf.names().contains(p.outNames.get(i))) {
@@ -1039,6 +1061,9 @@ final class ExportRun {
       for (int i = 0; i < featNames.size(); i++) {
         outCols.add(h.feats[i].gather(p.outNames.get(i), winner));
       }
+      if (x.eventTimestamps) {
+        outCols.add(Column.ofLongs("t", ValueType.TIMESTAMP, h.ts, h.n).gather(eventTsName(p), winner));
+      }
       return outCols;
     }
     // partitioned: spill candidate rows by key into temporary Parquet files, then join each
@@ -1083,6 +1108,9 @@ final class ExportRun {
       for (int i = 0; i < featNames.size(); i++) {
         outCols.add(Column.nulls(p.outNames.get(i), featTypes.get(i), n));
       }
+      if (x.eventTimestamps) {
+        outCols.add(Column.nulls(eventTsName(p), ValueType.TIMESTAMP, n));
+      }
       int[] count = new int[parts];
       for (int i = 0; i < n; i++) {
         if (sKey[i] >= 0) {
@@ -1119,6 +1147,10 @@ final class ExportRun {
         int[] winner = PitJoin.join(dict.size(), sKey, sTs, rowsOf[q], h, p.ttlMicros);
         for (int i = 0; i < featNames.size(); i++) {
           outCols.get(i).scatterFrom(h.feats[i].gather("x", winner), rowsOf[q], n);
+        }
+        if (x.eventTimestamps) {
+          outCols.get(featNames.size()).scatterFrom(
+              Column.ofLongs("t", ValueType.TIMESTAMP, h.ts, h.n).gather("x", winner), rowsOf[q], n);
         }
       }
       return outCols;
@@ -1451,6 +1483,9 @@ final class ExportRun {
     opts.set("resolvedFeatures", refs);
     opts.put("asOf", x.asOf == null ? null : x.asOf.toString());
     opts.put("fullFeatureNames", x.fullFeatureNames);
+    if (x.eventTimestamps) {
+      opts.put("eventTimestamps", true);
+    }
     opts.put("format", x.format.lowerName());
     opts.put("timestampColumn", x.timestampColumn);
     opts.put("memoryBudget", x.memoryBudget);
@@ -1541,6 +1576,7 @@ final class ExportRun {
           .withStore(store).withRepoDir(repoDir).withSpine(spinePath).withFeatures(refs)
           .withOutput(rebuilt).withFormat(ExportFormat.parse(opts.path("format").asText()))
           .withFullFeatureNames(opts.path("fullFeatureNames").asBoolean())
+          .withEventTimestamps(opts.path("eventTimestamps").asBoolean(false))
           .withTimestampColumn(opts.path("timestampColumn").asText())
           .withMemoryBudget(opts.path("memoryBudget").asLong(TrainingSetExport.DEFAULT_MEMORY_BUDGET))
           .withManifest(false).withProgress(progress).withExplicitInputs(inputs);

@@ -436,6 +436,61 @@ public final class OfflineStore implements OfflineSink {
     return st == null ? List.of() : List.copyOf(st.files);
   }
 
+  /**
+   * Up to {@code max} distinct entities of a view (each its join-key values in the view's join-key
+   * order), drawn from the committed files reproducibly for a seed without reading the store in
+   * full: files in a seeded random order, of each file one row group chosen at random, of that
+   * only the join-key columns; it stops once it holds {@code 2 * max} distinct entities or has read
+   * {@code max(16, 2 * max)} row groups, then draws {@code max} of them at random. Empty when the
+   * view has no data.
+   *
+   * @throws UncheckedIOException naming the file when one cannot be read
+   */
+  public List<List<Object>> sampleEntities(String view, int max, long seed) {
+    if (max < 1) {
+      throw new IllegalArgumentException("Cannot sample entities of " + view + ": max must be at least 1, got " + max);
+    }
+    List<CommittedFile> files = new ArrayList<>(committedFiles(view));
+    java.util.Random random = new java.util.Random(seed);
+    java.util.Collections.shuffle(files, random);
+    java.util.LinkedHashSet<List<Object>> keys = new java.util.LinkedHashSet<>();
+    int budget = Math.max(16, 2 * max);
+    int groupsRead = 0;
+    for (CommittedFile f : files) {
+      if (keys.size() >= 2 * max || groupsRead >= budget) {
+        break;
+      }
+      List<JoinKey> joinKeys = registry.get().version(view, f.schemaVersion()).joinKeys();
+      List<String> names = joinKeys.stream().map(JoinKey::name).toList();
+      List<ValueType> types = joinKeys.stream().map(JoinKey::type).toList();
+      try (dev.quiver.offline.internal.ParquetIo.Groups g =
+               dev.quiver.offline.internal.ParquetIo.Groups.open(f.path(), names, types)) {
+        int groups = g.rowGroupCount();
+        if (groups == 0) {
+          continue;
+        }
+        for (int skip = random.nextInt(groups); skip > 0; skip--) {
+          g.skip();
+        }
+        dev.quiver.offline.internal.Table t = g.next();
+        groupsRead++;
+        for (int r = 0; t != null && r < t.rows(); r++) {
+          List<Object> key = new ArrayList<>(names.size());
+          for (int k = 0; k < names.size(); k++) {
+            key.add(types.get(k).coerce(t.column(names.get(k)).value(r)));
+          }
+          keys.add(java.util.Collections.unmodifiableList(key));
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot sample entities of " + view + " from " + f.path() + ": "
+            + e.getMessage(), e);
+      }
+    }
+    List<List<Object>> all = new ArrayList<>(keys);
+    java.util.Collections.shuffle(all, random);
+    return List.copyOf(all.subList(0, Math.min(max, all.size())));
+  }
+
   /** The views that have committed data. */
   public synchronized Set<String> views() {
     return Set.copyOf(views.keySet());

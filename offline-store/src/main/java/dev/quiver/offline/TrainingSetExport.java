@@ -57,6 +57,7 @@ public final class TrainingSetExport {
   final ExportFormat format;
   final Instant asOf;
   final boolean fullFeatureNames;
+  final boolean eventTimestamps;
   final long memoryBudget;
   final String timestampColumn;
   final boolean writeManifest;
@@ -78,6 +79,7 @@ public final class TrainingSetExport {
     this.format = b.format;
     this.asOf = b.asOf;
     this.fullFeatureNames = b.fullFeatureNames;
+    this.eventTimestamps = b.eventTimestamps;
     this.memoryBudget = b.memoryBudget;
     this.timestampColumn = b.timestampColumn;
     this.writeManifest = b.writeManifest;
@@ -155,6 +157,7 @@ public final class TrainingSetExport {
     private ExportFormat format = ExportFormat.PARQUET;
     private Instant asOf;
     private boolean fullFeatureNames;
+    private boolean eventTimestamps;
     private long memoryBudget = DEFAULT_MEMORY_BUDGET;
     private String timestampColumn = DEFAULT_TIMESTAMP_COLUMN;
     private boolean writeManifest = true;
@@ -223,6 +226,16 @@ public final class TrainingSetExport {
 
     public Builder withFullFeatureNames(boolean full) {
       this.fullFeatureNames = full;
+      return this;
+    }
+
+    /**
+     * Whether to add, after each view's features, a column {@code <view>__event_timestamp}
+     * (TIMESTAMP): the event time of the row the join picked for that spine row, null when none
+     * (default false). Refused for a spine file larger than the memory budget.
+     */
+    public Builder withEventTimestamps(boolean add) {
+      this.eventTimestamps = add;
       return this;
     }
 

@@ -14,7 +14,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * The HTTP feature server over an {@link OnlineStore}, wire-compatible with Feast's:
  * {@code POST /get-online-features}, {@code POST /push}, {@code GET /health},
- * {@code GET /metrics} (Prometheus text). Bad requests get a 4xx with
+ * {@code GET /metrics} (Prometheus text), and {@code POST /sample-entities} (Quiver's, for
+ * consistency checks). A lookup may carry {@code "now"} to judge the ttl at that time instead of
+ * the server's {@link Builder#withClock clock}. Bad requests get a 4xx with
  * {@code {"error": ..., "detail": ...}} naming the field. Lookups run on Vert.x worker threads.
  * The server does not own the store: close the store after the server.
  */

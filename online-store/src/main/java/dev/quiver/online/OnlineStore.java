@@ -90,6 +90,23 @@ public final class OnlineStore implements OnlineSink {
   }
 
   /**
+   * Up to {@code max} distinct entities that hold a value of {@code view} (each its join-key values
+   * in the view's join-key order), drawn reproducibly for a seed without reading the view: each is
+   * the first key at or after a point drawn uniformly in the view's key range (so entities after a
+   * gap in the key space are likelier). Fewer when the view holds fewer; empty when it holds none.
+   *
+   * @throws dev.quiver.registry.NoSuchFeatureViewException when the registry has no such view
+   */
+  public List<List<Object>> sampleEntities(String view, int max, long seed) {
+    List<dev.quiver.registry.JoinKey> joinKeys = registry().currentVersion(view).joinKeys();
+    List<List<Object>> out = new java.util.ArrayList<>();
+    for (byte[] key : engine.core().sampleKeys(view, max, new java.util.Random(seed))) {
+      out.add(List.copyOf(dev.quiver.registry.EntityKeyCodec.decode(joinKeys, key)));
+    }
+    return out;
+  }
+
+  /**
    * Writes a batch atomically with {@code meta}: a stored value is replaced only by an event that
    * supersedes it ({@link dev.quiver.registry.EventOrder}); among events of the batch for one
    * entity the superseding one is kept. The WAL is on, so an acknowledged batch survives a killed

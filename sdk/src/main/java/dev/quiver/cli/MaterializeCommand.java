@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code quiver materialize}: the stream materializer until Ctrl-C, or a time range from Parquet into RocksDB. */
@@ -30,6 +31,9 @@ import picocli.CommandLine.Spec;
         "      --end 2024-05-01T12:00:00Z --views driver_hourly_stats",
     })
 final class MaterializeCommand implements Callable<Integer> {
+  @ParentCommand
+  QuiverCli parent;
+
   @Mixin
   RepoOption repo;
 
@@ -58,14 +62,14 @@ final class MaterializeCommand implements Callable<Integer> {
       if (!views.isEmpty()) {
         throw new UserInputException("Cannot materialize: --views goes with --start/--end; --stream takes every view");
       }
-      return ServeCommand.run(FeatureStore.open(repo.repo()), false, out, spec.commandLine().getErr());
+      return ServeCommand.run(FeatureStore.open(QuiverCli.config(repo.repo()), parent.clock()), false, out, spec.commandLine().getErr());
     }
     if (start == null || end == null) {
       throw new UserInputException("Cannot materialize: give both --start and --end");
     }
     Instant t1 = time("--start", start);
     Instant t2 = time("--end", end);
-    try (FeatureStore store = FeatureStore.open(repo.repo())) {
+    try (FeatureStore store = FeatureStore.open(QuiverCli.config(repo.repo()), parent.clock())) {
       BatchMaterializer.Result r = store.materialize(t1, t2, views);
       r.eventsPerView().forEach((view, n) -> out.println(view + ": " + n + " events loaded"
           + (r.skippedPerView().getOrDefault(view, 0L) > 0 ? ", " + r.skippedPerView().get(view)

@@ -74,13 +74,24 @@ public final class QuiverCli implements Runnable {
     this(Clock.systemUTC());
   }
 
-  /** A CLI whose apply stamps versions with {@code clock}'s time (tests). */
+  /**
+   * A CLI whose commands take the time from {@code clock}: apply's version stamps, and the store's
+   * one clock in serve, materialize and check-consistency (tests).
+   */
   public QuiverCli(Clock clock) {
     this.clock = clock;
   }
 
   Clock clock() {
     return clock;
+  }
+
+  /** The settings of the repo folder; a user error naming it when it is not a folder. */
+  static dev.quiver.sdk.QuiverConfig config(java.nio.file.Path repo) {
+    if (!java.nio.file.Files.isDirectory(repo)) {
+      throw new dev.quiver.registry.UserInputException("Cannot open feature repo " + repo + ": not a folder");
+    }
+    return dev.quiver.sdk.QuiverConfig.load(repo);
   }
 
   @Override

@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
@@ -33,6 +34,9 @@ import picocli.CommandLine.Spec;
         "           \"entities\": {\"driver_id\": [1001, 1002]}}'",
     })
 final class ServeCommand implements Callable<Integer> {
+  @ParentCommand
+  QuiverCli parent;
+
   @Mixin
   RepoOption repo;
 
@@ -45,11 +49,11 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
-    QuiverConfig config = QuiverConfig.load(repo.repo());
+    QuiverConfig config = QuiverCli.config(repo.repo());
     if (port != null) {
       config = config.withServerPort(port);
     }
-    return run(FeatureStore.open(config), true, out, spec.commandLine().getErr());
+    return run(FeatureStore.open(config, parent.clock()), true, out, spec.commandLine().getErr());
   }
 
   /**
@@ -66,6 +70,33 @@ final class ServeCommand implements Callable<Integer> {
         && f.getShutdownCallbackRegistry() instanceof org.apache.logging.log4j.core.LifeCycle hooks) {
       hooks.stop();
     }
+  }
+
+  /**
+   * Says which definitions in the repo differ from the registry (which is what is served) and how
+   * to apply them; true when it said so. Silent when they match, or when the repo holds no
+   * definitions (they are applied from elsewhere, e.g. the Java builders).
+   */
+  static boolean warnUnapplied(FeatureStore store, PrintWriter err) {
+    String dir = store.config().repo().toString();
+    try {
+      dev.quiver.registry.RegistryPlan plan = store.plan();
+      var target = plan.target();
+      boolean none = target.entities().isEmpty() && target.sources().isEmpty() && target.views().isEmpty()
+          && target.services().isEmpty();
+      if (plan.isEmpty() || none) {
+        return false;
+      }
+      err.println("The definitions in " + dir + " differ from the registry (version " + plan.base().version()
+          + "), which is what is served: " + plan.summary() + ".");
+      err.println("See the changes with `quiver plan -r " + dir + "` and apply them with `quiver apply -r " + dir
+          + "` (serve picks the new registry up).");
+    } catch (RuntimeException e) {
+      err.println("Cannot compare the definitions in " + dir + " with the registry: " + e.getMessage()
+          + " (serving the registry as applied).");
+    }
+    err.flush();
+    return true;
   }
 
   /** Serves until SIGTERM/Ctrl-C (then exits the JVM with 0) or a materializer failure (returns 1). */
@@ -91,7 +122,7 @@ final class ServeCommand implements Callable<Integer> {
     }, "quiver-serve-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     var registry = store.registry();
-    if (registry.definitions().views().isEmpty()) {
+    if (!warnUnapplied(store, err) && registry.definitions().views().isEmpty()) {
       out.println("The registry is empty: run `quiver apply -r " + store.config().repo() + "` (serve picks it up).");
     }
     out.println("Kafka: " + server.bootstrapServers()

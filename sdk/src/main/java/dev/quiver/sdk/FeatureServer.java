@@ -109,6 +109,7 @@ public final class FeatureServer implements AutoCloseable {
         .withFlushAge(config.flushAge())
         .withMaxFutureSkew(config.maxFutureSkew())
         .withOnRegistryChange(online::useRegistry)
+        .withClock(store.clock())
         .build()).start();
     if (withHttp) {
       http = OnlineServer.builder(online)
@@ -117,6 +118,7 @@ public final class FeatureServer implements AutoCloseable {
           .withMaxEntities(config.maxEntities())
           .withMaxBodyBytes(config.maxRequestBytes())
           .withPushHandler(store::push)
+          .withClock(store.clock())
           .start();
     }
     watcher = Executors.newSingleThreadScheduledExecutor(r -> {

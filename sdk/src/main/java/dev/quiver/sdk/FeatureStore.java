@@ -105,7 +105,11 @@ public final class FeatureStore implements OnlineFeatureLookup, AutoCloseable {
     return new FeatureStore(config, Clock.systemUTC());
   }
 
-  /** Opens a repo with given settings and clock (lookups and consistency checks read it). */
+  /**
+   * Opens a repo with given settings and clock: the one "now" of lookups (in process and over
+   * {@link #serve()}'s HTTP server), the materializer (flush age, future skew, freshness), apply's
+   * version stamps and consistency checks.
+   */
   public static FeatureStore open(QuiverConfig config, Clock clock) {
     return new FeatureStore(config, clock);
   }
@@ -210,10 +214,15 @@ public final class FeatureStore implements OnlineFeatureLookup, AutoCloseable {
     return lookup(registry().resolveService(featureService), entities, clock.instant(), false);
   }
 
-  /** Like {@link #getOnlineFeatures(List, Map)} at a given time, optionally with {@code view__feature} names. */
+  @Override
   public OnlineResult getOnlineFeatures(List<String> featureRefs, Map<String, ? extends List<?>> entities,
                                        Instant now, boolean fullFeatureNames) {
     return lookup(registry().resolveRefs(featureRefs), entities, now, fullFeatureNames);
+  }
+
+  @Override
+  public List<List<Object>> sampleEntities(String view, int max, long seed) {
+    return onlineStore().sampleEntities(registry().view(view).name(), max, seed);
   }
 
   private OnlineResult lookup(List<ResolvedFeature> features, Map<String, ? extends List<?>> entities, Instant now,
@@ -433,8 +442,10 @@ public final class FeatureStore implements OnlineFeatureLookup, AutoCloseable {
   }
 
   /**
-   * Compares, for up to {@code sample} entities per view drawn from the offline store, the online
-   * value with the training-set value at t = now; every difference is reported.
+   * Compares, for up to {@code sample} entities per view drawn from each store (so up to twice as
+   * many in all), the online value, status and event time with the training set's at t = now
+   * (this store's clock; the online side judges the ttl at the same t, also over HTTP); every
+   * difference is reported, and the entities one store holds and the other lacks.
    *
    * @param views the views to check (empty = every online and offline view)
    * @param online where online values come from: this store, or a {@link RemoteFeatureStore} while serving

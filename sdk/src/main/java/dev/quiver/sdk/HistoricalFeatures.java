@@ -31,6 +31,7 @@ public final class HistoricalFeatures {
   private final String service;
   private Instant asOf;
   private boolean fullFeatureNames;
+  private boolean eventTimestamps;
   private long memoryBudget = TrainingSetExport.DEFAULT_MEMORY_BUDGET;
   private String timestampColumn = TrainingSetExport.DEFAULT_TIMESTAMP_COLUMN;
   private boolean progressBar;
@@ -52,6 +53,15 @@ public final class HistoricalFeatures {
   /** Name feature columns {@code view__feature} instead of {@code feature}. */
   public HistoricalFeatures withFullFeatureNames(boolean full) {
     this.fullFeatureNames = full;
+    return this;
+  }
+
+  /**
+   * Add after each view's features a column {@code <view>__event_timestamp}: the event time of the
+   * row picked for that spine row (null when none).
+   */
+  public HistoricalFeatures withEventTimestamps(boolean add) {
+    this.eventTimestamps = add;
     return this;
   }
 
@@ -128,6 +138,7 @@ public final class HistoricalFeatures {
         .withFormat(format)
         .withAsOf(asOf)
         .withFullFeatureNames(fullFeatureNames)
+        .withEventTimestamps(eventTimestamps)
         .withMemoryBudget(memoryBudget)
         .withTimestampColumn(timestampColumn)
         .withProgressBar(progressBar);

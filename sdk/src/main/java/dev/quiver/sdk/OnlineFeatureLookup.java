@@ -26,4 +26,21 @@ public interface OnlineFeatureLookup {
    * @throws dev.quiver.registry.UserInputException naming the service or entity field that is wrong
    */
   OnlineResult getOnlineFeatures(String featureService, Map<String, ? extends List<?>> entities);
+
+  /**
+   * Like {@link #getOnlineFeatures(List, Map)}, with the ttl judged at {@code now} instead of the
+   * lookup's own clock (over HTTP: the request's {@code "now"}), optionally with
+   * {@code view__feature} names. A check that compares with a training set at {@code now} uses it.
+   */
+  OnlineResult getOnlineFeatures(List<String> featureRefs, Map<String, ? extends List<?>> entities,
+                                 java.time.Instant now, boolean fullFeatureNames);
+
+  /**
+   * Up to {@code max} distinct entities that hold a value of {@code view} online (each its join-key
+   * values in the view's join-key order), drawn reproducibly for {@code seed} without reading the
+   * whole store.
+   *
+   * @throws dev.quiver.registry.UserInputException naming the view when it is unknown
+   */
+  List<List<Object>> sampleEntities(String view, int max, long seed);
 }

@@ -68,19 +68,59 @@ public final class RemoteFeatureStore implements OnlineFeatureLookup, AutoClosea
     ObjectNode req = JSON.createObjectNode();
     ArrayNode features = req.putArray("features");
     featureRefs.forEach(features::add);
-    return lookup(req, entities);
+    return lookup(req, entities, false);
   }
 
   @Override
   public OnlineResult getOnlineFeatures(String featureService, Map<String, ? extends List<?>> entities) {
     ObjectNode req = JSON.createObjectNode();
     req.put("feature_service", featureService);
-    return lookup(req, entities);
+    return lookup(req, entities, false);
   }
 
-  private OnlineResult lookup(ObjectNode req, Map<String, ? extends List<?>> entities) {
+  /** Sends the time as the request's {@code "now"}: the server judges the ttl at it. */
+  @Override
+  public OnlineResult getOnlineFeatures(List<String> featureRefs, Map<String, ? extends List<?>> entities,
+                                       Instant now, boolean fullFeatureNames) {
+    ObjectNode req = JSON.createObjectNode();
+    ArrayNode features = req.putArray("features");
+    featureRefs.forEach(features::add);
+    req.put("now", now.toString());
+    return lookup(req, entities, fullFeatureNames);
+  }
+
+  /** Through {@code POST /sample-entities}. */
+  @Override
+  public List<List<Object>> sampleEntities(String view, int max, long seed) {
+    ObjectNode req = JSON.createObjectNode();
+    req.put("feature_view", view);
+    req.put("count", max);
+    req.put("seed", seed);
+    JsonNode entities = post("sample-entities", req).path("entities");
+    if (!entities.isObject()) {
+      throw new QuiverException("Cannot read answer of " + base + "sample-entities: no entities object");
+    }
+    List<List<Object>> columns = new ArrayList<>();
+    entities.forEach(col -> {
+      List<Object> values = new ArrayList<>();
+      col.forEach(v -> values.add(toJava(v)));
+      columns.add(values);
+    });
+    int n = columns.isEmpty() ? 0 : columns.get(0).size();
+    List<List<Object>> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      List<Object> key = new ArrayList<>(columns.size());
+      for (List<Object> col : columns) {
+        key.add(col.get(i));
+      }
+      out.add(key);
+    }
+    return out;
+  }
+
+  private OnlineResult lookup(ObjectNode req, Map<String, ? extends List<?>> entities, boolean fullNames) {
     req.set("entities", JSON.valueToTree(entities));
-    req.put("full_feature_names", false);
+    req.put("full_feature_names", fullNames);
     JsonNode res = post("get-online-features", req);
     JsonNode names = res.path("metadata").path("feature_names");
     JsonNode results = res.path("results");

@@ -106,7 +106,7 @@ class SdkCommandsTest {
     CliRun.initAndApply(repo);
     CliRun check = CliRun.run("check-consistency", "-r", repo.toString());
     assertThat(check.code).as(check.toString()).isZero();
-    assertThat(check.out).contains("driver_hourly_stats: 0 entities (no offline data yet)");
+    assertThat(check.out).contains("driver_hourly_stats: 0 entities (no data in either store yet)");
 
     CliRun unknown = CliRun.run("check-consistency", "-r", repo.toString(), "--views", "nope");
     assertThat(unknown.code).isEqualTo(2);

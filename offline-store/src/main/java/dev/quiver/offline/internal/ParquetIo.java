@@ -225,6 +225,16 @@ public final class ParquetIo {
       r.setRequestedSchema(proj);
     }
 
+    /** How many row groups the file has. */
+    public int rowGroupCount() {
+      return r.getRowGroups().size();
+    }
+
+    /** Skips the next row group without reading it; false at the end. */
+    public boolean skip() {
+      return r.skipNextRowGroup();
+    }
+
     /** The next row group, or null at the end. */
     public Table next() throws IOException {
       PageReadStore pages = r.readNextRowGroup();

@@ -28,7 +28,9 @@ import java.util.Set;
 /**
  * {@code POST /get-online-features} in Feast's feature-server JSON. Request:
  * {@code {"features": ["view:feature", ...]} or {"feature_service": "name"}}, plus
- * {@code "entities": {"join_key": [v1, v2, ...]}} and optional {@code "full_feature_names"}.
+ * {@code "entities": {"join_key": [v1, v2, ...]}} and optional {@code "full_feature_names"}, and
+ * optional {@code "now"} (a Quiver extension; ISO-8601 text): the time the ttl is judged at instead of
+ * the server's clock, so a caller (e.g. a consistency check) judges at a time it picked.
  * Response, column-major ({@code results[i]} belongs to {@code metadata.feature_names[i]}), the
  * entity columns first (status PRESENT, event time 1970-01-01T00:00:00Z, as Feast), one entry per
  * entity in request order:
@@ -80,9 +82,28 @@ final class GetOnlineFeaturesHandler implements Handler<RoutingContext> {
     List<ResolvedFeature> features = features(root, registry);
     Map<String, JsonNode> rawEntities = new LinkedHashMap<>();
     EntityRows rows = entities(root, rawEntities);
-    OnlineFeatures result = store.get(features, rows, clock.instant());
+    OnlineFeatures result = store.get(features, rows, now(root));
     count(result);
     return write(result, rawEntities, fullNames);
+  }
+
+  private java.time.Instant now(JsonNode root) {
+    JsonNode now = root.get("now");
+    if (now == null || now.isNull()) {
+      return clock.instant();
+    }
+    String why = "must be an ISO-8601 time such as 2024-05-01T10:00:00Z, got " + RequestBodies.kind(now);
+    if (now.isTextual()) {
+      try {
+        java.time.Instant t = dev.quiver.registry.Timestamps.parse(now.textValue());
+        dev.quiver.registry.Timestamps.toMicros(t);
+        return t;
+      } catch (IllegalArgumentException | ArithmeticException e) {
+        why = "must be an ISO-8601 time such as 2024-05-01T10:00:00Z (within the range microseconds since 1970 "
+            + "hold), got \"" + now.textValue() + "\"";
+      }
+    }
+    throw HttpError.badRequest("Cannot get online features: now " + why);
   }
 
   private List<ResolvedFeature> features(JsonNode root, RegistrySnapshot registry) {

@@ -10,7 +10,8 @@ import java.util.Set;
 
 /** Assembles the HTTP router: the endpoints, body limits, metrics and the one error handler. */
 public final class HttpRoutes {
-  private static final Set<String> ENDPOINTS = Set.of("/get-online-features", "/push", "/health", "/metrics");
+  private static final Set<String> ENDPOINTS = Set.of("/get-online-features", "/push", "/health", "/metrics",
+      "/sample-entities");
 
   private final ServerMetrics metrics = new ServerMetrics();
   private final Router router;
@@ -28,6 +29,9 @@ public final class HttpRoutes {
     router.post("/get-online-features")
         .handler(new JsonBodyHandler(maxBodyBytes))
         .handler(new GetOnlineFeaturesHandler(vertx, store, clock, maxEntities, metrics));
+    router.post("/sample-entities")
+        .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
+        .handler(new SampleEntitiesHandler(vertx, store, maxEntities));
     router.post("/push")
         .handler(new JsonBodyHandler(maxBodyBytes))
         .handler(new PushEndpointHandler(vertx, push));

@@ -239,6 +239,68 @@ public final class RocksDbCore implements AutoCloseable {
     }
   }
 
+  /**
+   * Up to {@code max} distinct keys of a view, found by seeking to points drawn uniformly (from
+   * {@code random}) in the key range between the view's first and last key, taking the first key
+   * not yet taken at or after each point (wrapping to the first key). Reads about {@code max} keys,
+   * not the view; fewer when the view holds fewer. Keys come out in the order found.
+   */
+  public List<byte[]> sampleKeys(String view, int max, java.util.Random random) {
+    lockRead("sample view " + view);
+    try {
+      ColumnFamilyHandle h = viewHandles.get(view);
+      List<byte[]> out = new java.util.ArrayList<>();
+      if (h == null || max < 1) {
+        return out;
+      }
+      try (RocksIterator it = db.newIterator(h, readOptions)) {
+        it.seekToFirst();
+        if (!it.isValid()) {
+          return out;
+        }
+        byte[] first = it.key();
+        it.seekToLast();
+        byte[] last = it.key();
+        int width = Math.max(first.length, last.length);
+        java.math.BigInteger lo = new java.math.BigInteger(1, java.util.Arrays.copyOf(first, width));
+        java.math.BigInteger span = new java.math.BigInteger(1, java.util.Arrays.copyOf(last, width))
+            .subtract(lo).add(java.math.BigInteger.ONE);
+        Set<ByteKey> seen = new HashSet<>();
+        while (out.size() < max) {
+          java.math.BigInteger point;
+          do {
+            point = new java.math.BigInteger(span.bitLength(), random);
+          } while (point.compareTo(span) >= 0);
+          byte[] raw = point.add(lo).toByteArray();
+          byte[] target = new byte[width];
+          int n = Math.min(width, raw.length);
+          System.arraycopy(raw, raw.length - n, target, width - n, n);
+          it.seek(target);
+          // walk to a key not taken yet; after seen.size() + 1 steps every key was visited
+          boolean found = false;
+          for (int step = 0; step <= seen.size(); step++) {
+            if (!it.isValid()) {
+              it.seekToFirst();
+            }
+            byte[] k = it.key();
+            if (seen.add(new ByteKey(k))) {
+              out.add(k);
+              found = true;
+              break;
+            }
+            it.next();
+          }
+          if (!found) {
+            break; // the view holds fewer than max keys: all taken
+          }
+        }
+      }
+      return out;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** How many iterators are open (for tests and diagnostics). */
   public int openIteratorCount() {
     return openIterators.size();
