@@ -30,7 +30,7 @@ public final class HttpRoutes {
         .handler(new JsonBodyHandler(maxBodyBytes))
         .handler(new GetOnlineFeaturesHandler(vertx, store, clock, maxEntities, metrics));
     router.post("/sample-entities")
-        .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
+        .handler(new JsonBodyHandler(maxBodyBytes))
         .handler(new SampleEntitiesHandler(vertx, store, maxEntities));
     router.post("/push")
         .handler(new JsonBodyHandler(maxBodyBytes))

@@ -36,8 +36,7 @@ final class SampleEntitiesHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    Buffer body = ctx.body().buffer();
-    byte[] bytes = body == null ? null : body.getBytes();
+    byte[] bytes = JsonBodyHandler.body(ctx);
     vertx.executeBlocking(() -> respond(bytes), false)
         .onSuccess(out -> ctx.response().putHeader("content-type", "application/json").end(Buffer.buffer(out)))
         .onFailure(ctx::fail);
