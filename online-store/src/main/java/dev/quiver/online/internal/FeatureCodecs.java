@@ -144,7 +144,14 @@ public final class FeatureCodecs {
     }
     return decoders.computeIfAbsent(key, k -> {
       Schema readerSchema = schema(reader);
-      Schema writerSchema = writerVersion == reader.version() ? readerSchema : schema(writer.get());
+      Schema writerSchema = readerSchema;
+      if (writerVersion != reader.version()) {
+        FeatureViewVersion w = writer.get();
+        writerSchema = schema(w);
+        if (w.version() > reader.version()) {
+          readerSchema = withoutRetypedFeatures(reader, w);
+        }
+      }
       try {
         return new Decoder(new GenericDatumReader<>(writerSchema, readerSchema), readerSchema);
       } catch (AvroTypeException e) {
@@ -152,6 +159,27 @@ public final class FeatureCodecs {
             + " values as v" + reader.version() + ": " + e.getMessage(), e);
       }
     });
+  }
+
+  /**
+   * The reader's feature record without the features that the later writer version gave another
+   * type: the registry refuses to resolve those at the older version (see
+   * {@link dev.quiver.registry.RegistrySnapshot#resolve}), so no lookup asks for them, and leaving
+   * them in would make Avro fail the whole record, also for the features whose type did not change.
+   */
+  private static Schema withoutRetypedFeatures(FeatureViewVersion reader, FeatureViewVersion writer) {
+    List<Feature> kept = new ArrayList<>();
+    for (Feature f : reader.features()) {
+      boolean retyped = writer.feature(f.name()).map(wf -> wf.type() != f.type()).orElse(false);
+      if (!retyped) {
+        kept.add(f);
+      }
+    }
+    if (kept.size() == reader.features().size()) {
+      return reader.featureSchema();
+    }
+    return new FeatureViewVersion(reader.view(), reader.version(), reader.joinKeys(), kept, reader.appliedAt())
+        .featureSchema();
   }
 
   private Schema schema(FeatureViewVersion v) {

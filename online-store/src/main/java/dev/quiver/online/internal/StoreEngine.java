@@ -133,7 +133,9 @@ public final class StoreEngine {
     List<Feature> fs = reader.features();
     Object[] out = new Object[fs.size()];
     for (int p = 0; p < out.length; p++) {
-      out[p] = fs.get(p).type().fromAvro(rec.get(p));
+      // by name: the decoder's record may leave out features retyped since the reader's version
+      org.apache.avro.Schema.Field field = decoder.readerSchema().getField(fs.get(p).name());
+      out[p] = field == null ? null : fs.get(p).type().fromAvro(rec.get(field.pos()));
     }
     return out;
   }
