@@ -1277,13 +1277,11 @@ final class ExportRun {
     int[] featPos = new int[p.feats.size()];
     for (int i = 0; i < p.feats.size(); i++) {
       Feature want = p.feats.get(i).feature();
+      // a source file written before a feature was added lacks its column: its rows read null,
+      // as a store file of an older version does and as the batch materializer loads them
       boolean present = p.fromSource
           ? schema.containsField(want.name())
           : fileVer.feature(want.name()).isPresent() && schema.containsField(want.name());
-      if (p.fromSource && !present) {
-        throw new ExportInputException("Cannot read feature file " + file + " of view " + p.name
-            + ": missing feature column " + want.name(), file, want.name());
-      }
       featPos[i] = -1;
       if (present) {
         ValueType nat = ParquetIo.naturalType(schema.getType(want.name()));
