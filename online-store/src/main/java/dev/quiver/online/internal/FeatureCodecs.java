@@ -36,8 +36,8 @@ public final class FeatureCodecs {
 
   /** A decoder and the reader schema it decodes into. */
   public record Decoder(GenericDatumReader<GenericRecord> reader, Schema readerSchema) {
-    public GenericRecord decode(byte[] value, int offset) {
-      BinaryDecoder d = DecoderFactory.get().binaryDecoder(value, offset, value.length - offset, DECODERS.get());
+    public GenericRecord decode(byte[] value, int offset, int length) {
+      BinaryDecoder d = DecoderFactory.get().binaryDecoder(value, offset, length, DECODERS.get());
       DECODERS.set(d);
       try {
         return reader.read(null, d);
@@ -65,9 +65,9 @@ public final class FeatureCodecs {
    *
    * @return one Java value (or null) per feature of {@code features}; null where not wanted
    */
-  public static Object[] decodeSameVersion(String view, byte[] value, int offset, List<Feature> features,
+  public static Object[] decodeSameVersion(String view, byte[] value, int offset, int length, List<Feature> features,
                                            boolean[] wanted) {
-    BinaryDecoder d = DecoderFactory.get().binaryDecoder(value, offset, value.length - offset, DECODERS.get());
+    BinaryDecoder d = DecoderFactory.get().binaryDecoder(value, offset, length, DECODERS.get());
     DECODERS.set(d);
     Object[] out = new Object[features.size()];
     try {
