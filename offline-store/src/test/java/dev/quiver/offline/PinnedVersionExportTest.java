@@ -84,4 +84,37 @@ class PinnedVersionExportTest {
       assertThat(trips.column("trips").value(1)).isEqualTo(5_000_000_000L);
     }
   }
+
+  @Test
+  void shouldReplayAPinnedExportMadeBeforeTheWideningIdentically() throws Exception {
+    RegistrySnapshot v1 = RegistrySnapshot.of(rides(ValueType.INT32));
+    RegistrySnapshot v2 = v1.withDefinitions(rides(ValueType.INT64), T, "widen trips");
+    AtomicReference<RegistrySnapshot> current = new AtomicReference<>(v1);
+    long t = Timestamps.toMicros(T);
+    Path spine = dir.resolve("spine.parquet");
+    dev.quiver.offline.internal.Column ids = new dev.quiver.offline.internal.Column("driver_id", ValueType.INT64, 2);
+    ids.addLong(1);
+    ids.addLong(2);
+    dev.quiver.offline.internal.Column ts = new dev.quiver.offline.internal.Column("event_timestamp", ValueType.TIMESTAMP, 2);
+    ts.addLong(t);
+    ts.addLong(t);
+    ParquetIo.write(spine, new Table(List.of(ids, ts), 2));
+    try (OfflineStore store = OfflineStore.open(dir.resolve("store"), current::get)) {
+      store.append("rides", List.of(
+          new FeatureEvent("rides", 1, List.of(1L), t - 20, t, 0, 0, Arrays.asList(10, "old")),
+          new FeatureEvent("rides", 1, List.of(2L), t - 20, t, 0, 1, Arrays.asList(20, "old"))));
+      ExportResult before = TrainingSetExport.builder(v1).withStore(store).withSpine(spine)
+          .withFeatures(List.of("rides@v1:trips")).withOutput(dir.resolve("before.parquet")).withProgressBar(false)
+          .build().run();
+
+      current.set(v2);
+      store.append("rides", List.of(
+          new FeatureEvent("rides", 2, List.of(2L), t - 10, t, 0, 2, Arrays.asList(5_000_000_000L, "new"))));
+
+      // the manifest's inputs are v1 files only: the replay reads them as v1, byte for byte
+      ReplayReport replay = TrainingSetExport.replay(before.manifest(), v2, store, null, null);
+      assertThat(replay.identical()).as(replay.changedInputs().toString()).isTrue();
+      assertThat(replay.actualSha256()).isEqualTo(before.outputSha256());
+    }
+  }
 }
