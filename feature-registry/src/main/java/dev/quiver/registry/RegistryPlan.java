@@ -116,7 +116,10 @@ public final class RegistryPlan {
     return new RegistryPlan(base, target, changes);
   }
 
-  /** A service may pin {@code view@vN:feature}; the version must exist once the plan is applied. */
+  /**
+   * A service may pin {@code view@vN:feature}; the version must exist once the plan is applied, and
+   * the feature must keep its type in the later versions (see {@link RegistrySnapshot#resolve}).
+   */
   private static void checkPinnedVersions(RegistrySnapshot base, Definitions target) {
     List<DefinitionProblem> problems = new ArrayList<>();
     RegistrySnapshot preview = null;
@@ -131,8 +134,10 @@ public final class RegistryPlan {
         try {
           preview.resolve(List.of(ref));
         } catch (UserInputException e) {
+          String why = e instanceof NoSuchFeatureViewException || e instanceof NoSuchFeatureException
+              ? "which does not exist" : "which cannot be read after this plan";
           problems.add(DefinitionValidator.problem(s.location(), "feature service " + s.name() + " references \""
-              + ref + "\", which does not exist: " + e.getMessage()));
+              + ref + "\", " + why + ": " + e.getMessage()));
         }
       }
     }

@@ -158,7 +158,21 @@ public final class RegistrySnapshot {
     return resolve(parsed);
   }
 
-  /** Resolves references; a whole-view reference expands to all its features in order. */
+  /**
+   * Resolves references; a whole-view reference expands to all its features in order.
+   *
+   * <p>A reference pinned to a version ({@code view@vN:feature}, or {@code view@vN} for all its
+   * features) is refused when a later version of the view gives the feature another type (a
+   * widening from INT32 to INT64, say): values stored under that later version cannot be read as
+   * the pinned type, online or offline, so neither store is asked to. A pinned feature whose type
+   * never changed after the pin resolves as usual. This is the one place both stores take the rule
+   * from.
+   *
+   * @throws NoSuchFeatureViewException naming the view (or the pinned version) when there is none
+   * @throws NoSuchFeatureException naming the feature when the version has no such feature
+   * @throws UserInputException naming the pinned reference, the later version and type, and the
+   *     reference to ask for instead, when the feature's type changed after the pinned version
+   */
   public List<ResolvedFeature> resolve(List<FeatureRef> refs) {
     List<ResolvedFeature> out = new ArrayList<>();
     Set<String> seen = new LinkedHashSet<>();
@@ -167,6 +181,9 @@ public final class RegistrySnapshot {
       FeatureViewVersion ver = ref.version() == null ? currentVersion(ref.view()) : version(ref.view(), ref.version());
       if (ref.isWholeView()) {
         for (Feature f : ver.features()) {
+          if (ref.version() != null) {
+            checkPinnedType(ver, f);
+          }
           if (seen.add(ref.view() + ":" + f.name())) {
             out.add(new ResolvedFeature(view, ver, f));
           }
@@ -175,12 +192,49 @@ public final class RegistrySnapshot {
         Feature f = ver.feature(ref.feature()).orElseThrow(() -> new NoSuchFeatureException(
             "Cannot find feature: " + ref + " (view " + ref.view() + " has "
                 + ver.features().stream().map(Feature::name).toList() + ")"));
+        if (ref.version() != null) {
+          checkPinnedType(ver, f);
+        }
         if (seen.add(ref.view() + ":" + f.name())) {
           out.add(new ResolvedFeature(view, ver, f));
         }
       }
     }
     return out;
+  }
+
+  /** See {@link #resolve}: a pinned feature must keep its type in every later version. */
+  private void checkPinnedType(FeatureViewVersion pinned, Feature f) {
+    FeatureViewVersion changed = null;
+    Feature changedTo = null;
+    FeatureViewVersion latest = null;
+    Feature latestFeature = null;
+    for (FeatureViewVersion v : versions(pinned.view())) {
+      if (v.version() <= pinned.version()) {
+        continue;
+      }
+      Feature later = v.feature(f.name()).orElse(null);
+      if (later == null) {
+        continue;
+      }
+      latest = v;
+      latestFeature = later;
+      if (changed == null && later.type() != f.type()) {
+        changed = v;
+        changedTo = later;
+      }
+    }
+    if (changed == null) {
+      return;
+    }
+    String view = pinned.view();
+    String ask = latest.version() == currentVersion(view).version()
+        ? view + ":" + f.name() + " (the current version v" + latest.version() + ", " + latestFeature.type() + ")"
+        : view + "@v" + latest.version() + ":" + f.name() + " (" + latestFeature.type() + ")";
+    throw new UserInputException("Cannot resolve feature " + view + "@v" + pinned.version() + ":" + f.name()
+        + ": it is " + f.type() + " in v" + pinned.version() + " but " + changedTo.type() + " in v"
+        + changed.version() + ", and values stored since v" + changed.version() + " cannot be read as v"
+        + pinned.version() + "; ask for " + ask);
   }
 
   /** Resolves the features of a feature service. */

@@ -16,9 +16,12 @@ import dev.quiver.offline.internal.Table;
 import dev.quiver.offline.internal.TableSink;
 import dev.quiver.registry.Feature;
 import dev.quiver.registry.FeatureEvent;
+import dev.quiver.registry.FeatureRef;
 import dev.quiver.registry.FeatureView;
 import dev.quiver.registry.FeatureViewVersion;
 import dev.quiver.registry.JoinKey;
+import dev.quiver.registry.NoSuchFeatureException;
+import dev.quiver.registry.NoSuchFeatureViewException;
 import dev.quiver.registry.RegistrySnapshot;
 import dev.quiver.registry.ResolvedFeature;
 import dev.quiver.registry.Source;
@@ -227,7 +230,8 @@ final class ExportRun {
 
   private List<ViewPlan> plan() {
     RegistrySnapshot reg = x.registry;
-    List<ResolvedFeature> resolved = x.service != null ? reg.resolveService(x.service) : reg.resolveRefs(x.features);
+    List<ResolvedFeature> resolved = x.service != null ? reg.resolveService(x.service)
+        : x.explicitInputs != null ? resolveForReplay(reg, x.features, x.explicitInputs) : reg.resolveRefs(x.features);
     Map<String, ViewPlan> byView = new LinkedHashMap<>();
     Map<String, String> usedBy = new HashMap<>();
     for (ResolvedFeature f : resolved) {
@@ -276,6 +280,38 @@ final class ExportRun {
   /** The column of a view's picked event times ({@link TrainingSetExport.Builder#withEventTimestamps}). */
   private static String eventTsName(ViewPlan p) {
     return p.name + "__" + EVENT_TS;
+  }
+
+  /**
+   * A replay reads only the files its manifest names. A pinned reference that the registry refuses
+   * because the feature was retyped in a later version is still readable when none of those files
+   * was written under a version that gives it another type; otherwise the registry's refusal stands.
+   */
+  private static List<ResolvedFeature> resolveForReplay(RegistrySnapshot reg, List<String> refs,
+                                                        Map<String, List<InputFile>> inputs) {
+    List<ResolvedFeature> out = new ArrayList<>();
+    for (String text : refs) {
+      FeatureRef ref = FeatureRef.parse(text, false);
+      try {
+        out.addAll(reg.resolve(List.of(ref)));
+      } catch (NoSuchFeatureViewException | NoSuchFeatureException e) {
+        throw e;
+      } catch (UserInputException e) {
+        if (ref.version() == null) {
+          throw e;
+        }
+        FeatureViewVersion pinned = reg.version(ref.view(), ref.version());
+        Feature f = pinned.feature(ref.feature()).orElseThrow(() -> e);
+        for (InputFile in : inputs.getOrDefault(ref.view(), List.of())) {
+          if (in.schemaVersion() > 0 && reg.version(ref.view(), in.schemaVersion()).feature(f.name())
+              .map(written -> written.type() != f.type()).orElse(false)) {
+            throw e;
+          }
+        }
+        out.add(new ResolvedFeature(reg.view(ref.view()), pinned, f));
+      }
+    }
+    return out;
   }
 
   private List<InputFile> listInputs(ViewPlan p, long minT, long maxT) throws IOException {
@@ -1309,13 +1345,11 @@ final class ExportRun {
     int[] featPos = new int[p.feats.size()];
     for (int i = 0; i < p.feats.size(); i++) {
       Feature want = p.feats.get(i).feature();
+      // a source file written before a feature was added lacks its column: its rows read null,
+      // as a store file of an older version does and as the batch materializer loads them
       boolean present = p.fromSource
           ? schema.containsField(want.name())
           : fileVer.feature(want.name()).isPresent() && schema.containsField(want.name());
-      if (p.fromSource && !present) {
-        throw new ExportInputException("Cannot read feature file " + file + " of view " + p.name
-            + ": missing feature column " + want.name(), file, want.name());
-      }
       featPos[i] = -1;
       if (present) {
         ValueType nat = ParquetIo.naturalType(schema.getType(want.name()));

@@ -28,7 +28,8 @@ import java.util.Objects;
  *
  * <p>Data per view: a view whose source is Parquet files ({@code Source.Kind.PARQUET}) is read
  * from those files (the path glob relative to {@link Builder#withRepoDir repo dir}; position =
- * (index of the file in sorted path order, row number)); any other view from the offline
+ * (index of the file in sorted path order, row number); a file without a feature's column, written
+ * before the feature was added, gives null for it); any other view from the offline
  * store's committed files of every schema version, read as the resolved version (features
  * missing in an older version are null). Only the needed columns and the date partitions inside
  * {@code [min t - ttl, max t]} are read.

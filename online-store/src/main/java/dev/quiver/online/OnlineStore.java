@@ -6,7 +6,9 @@ import dev.quiver.registry.FeatureEvent;
 import dev.quiver.registry.OnlineSink;
 import dev.quiver.registry.RegistrySnapshot;
 import dev.quiver.registry.ResolvedFeature;
+import dev.quiver.registry.Timestamps;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -26,18 +28,27 @@ import java.util.Optional;
  * keys, then per join key in the view's order its type tag and value (INT32/INT64 big-endian,
  * STRING/BYTES 4-byte big-endian length then bytes).
  *
- * <p>Value (format 1, {@link dev.quiver.online.internal.ValueCodec}), big-endian:
- * {@code 0x01}, event_ts micros (8), created_ts micros (8, Long.MIN_VALUE = none), partition (4),
- * offset (8), schema version (4), then the Avro binary of that version's feature record.
- * Both are pinned by golden files under {@code src/test/resources/golden}.
+ * <p>Value (format 2, {@link dev.quiver.online.internal.ValueCodec}), big-endian: {@code 0x02},
+ * the entry count (4), then per entry, ascending in the ordering rule: event_ts micros (8),
+ * created_ts micros (8, Long.MIN_VALUE = none), partition (4), offset (8), schema version (4), the
+ * length of the features (4) and the Avro binary of that version's feature record. The entries are
+ * the superseding one whose event time had come at the write and those superseding it whose time
+ * was still ahead (the materializer bounds how far). Format 1 (one entry: {@code 0x01}, the five
+ * header fields, the Avro record) is still read. Both formats and the key are pinned by golden
+ * files under {@code src/test/resources/golden}.
+ *
+ * <p>Time: a lookup takes its {@code now}; a write prunes at the store's clock
+ * ({@link Builder#withClock}), dropping entries that a later one whose time has come supersedes.
  */
 public final class OnlineStore implements OnlineSink {
   public static final long DEFAULT_BLOCK_CACHE_BYTES = 256L * 1024 * 1024;
 
   private final StoreEngine engine;
+  private final Clock clock;
 
-  private OnlineStore(StoreEngine engine) {
+  private OnlineStore(StoreEngine engine, Clock clock) {
     this.engine = engine;
+    this.clock = clock;
   }
 
   /** Opens (creating when missing) a store in {@code dir} with default options. */
@@ -61,8 +72,11 @@ public final class OnlineStore implements OnlineSink {
 
   /**
    * Looks up features for entities at time {@code now}. Each feature view takes the columns of
-   * its own join keys from {@code entities}. Per entity and feature: {@code PRESENT} with the
-   * value, {@code NULL_VALUE}, {@code NOT_FOUND}, or {@code OUTSIDE_MAX_AGE} when the view's ttl
+   * its own join keys from {@code entities}. Per entity the value read is the superseding one with
+   * {@code event_ts <= now}, as the point-in-time join at {@code t = now} picks it: an accepted
+   * event whose time is still ahead is not served before its time. Per entity and feature:
+   * {@code PRESENT} with the value, {@code NULL_VALUE}, {@code NOT_FOUND} (also when every stored
+   * event is still ahead of now), or {@code OUTSIDE_MAX_AGE} when the view's ttl
    * is positive and {@code now - event_ts > ttl} (a value exactly ttl old is still present).
    * Values written under an older version of a view are read as the version each feature was
    * resolved at.
@@ -109,14 +123,16 @@ public final class OnlineStore implements OnlineSink {
   /**
    * Writes a batch atomically with {@code meta}: a stored value is replaced only by an event that
    * supersedes it ({@link dev.quiver.registry.EventOrder}); among events of the batch for one
-   * entity the superseding one is kept. The WAL is on, so an acknowledged batch survives a killed
-   * process. Nothing is written when any event is invalid.
+   * entity the superseding one is kept. An event whose time is still ahead of the store's clock
+   * is kept beside the value it will supersede, so lookups before its time still see that value.
+   * The WAL is on, so an acknowledged batch survives a killed process. Nothing is written when any
+   * event is invalid.
    *
    * @throws dev.quiver.registry.UserInputException naming the view and offset of an invalid event
    */
   @Override
   public void write(List<FeatureEvent> batch, Map<String, byte[]> meta) {
-    engine.write(batch, meta);
+    engine.write(batch, meta, Timestamps.toMicros(clock.instant()));
   }
 
   @Override
@@ -140,6 +156,7 @@ public final class OnlineStore implements OnlineSink {
     private final RegistrySnapshot registry;
     private long blockCacheBytes = DEFAULT_BLOCK_CACHE_BYTES;
     private boolean syncWrites;
+    private Clock clock = Clock.systemUTC();
 
     private Builder(Path dir, RegistrySnapshot registry) {
       this.dir = Objects.requireNonNull(dir, "dir");
@@ -164,8 +181,17 @@ public final class OnlineStore implements OnlineSink {
       return this;
     }
 
+    /**
+     * The clock a write prunes at: entries superseded by a later one whose time has come are
+     * dropped (default the system clock, UTC). Lookups take their own {@code now}.
+     */
+    public Builder withClock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
     public OnlineStore open() {
-      return new OnlineStore(new StoreEngine(RocksDbCore.open(dir, blockCacheBytes, syncWrites), registry));
+      return new OnlineStore(new StoreEngine(RocksDbCore.open(dir, blockCacheBytes, syncWrites), registry), clock);
     }
   }
 }

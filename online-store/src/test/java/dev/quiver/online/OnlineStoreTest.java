@@ -119,6 +119,25 @@ class OnlineStoreTest {
   }
 
   @Test
+  void shouldServeTheCurrentValueUntilAnAcceptedEventsTimeComesThenTheNewOne() {
+    store.close();
+    // the write happens at T0: the event at T0 + 3s is accepted but still ahead
+    store = OnlineStore.builder(dir, registry).withClock(java.time.Clock.fixed(T0, java.time.ZoneOffset.UTC)).open();
+    store.write(List.of(driver(1001, T0.minusSeconds(60), 1, 0.5f)), Map.of());
+    store.write(List.of(driver(1001, T0.plusSeconds(3), 2, 0.9f)), Map.of());
+    // an entity whose only event is ahead has no value yet, as the join at t = now has none
+    store.write(List.of(driver(1002, T0.plusSeconds(3), 3, 0.7f)), Map.of());
+
+    assertThat(getDriver(T0, 1001L).value(0, 0))
+        .isEqualTo(new FeatureValue(0.5f, FeatureStatus.PRESENT, T0.minusSeconds(60)));
+    assertThat(getDriver(T0.plusSeconds(3).minusNanos(1000), 1001L).value(0, 0).value()).isEqualTo(0.5f);
+    assertThat(getDriver(T0.plusSeconds(3), 1001L).value(0, 0))
+        .isEqualTo(new FeatureValue(0.9f, FeatureStatus.PRESENT, T0.plusSeconds(3)));
+    assertThat(getDriver(T0, 1002L).value(0, 0)).isEqualTo(FeatureValue.NOT_FOUND);
+    assertThat(getDriver(T0.plusSeconds(3), 1002L).value(0, 0).value()).isEqualTo(0.7f);
+  }
+
+  @Test
   void shouldTreatAValueExactlyTtlOldAsPresentAndOneMicrosecondOlderAsOutsideMaxAge() {
     store.write(List.of(driver(1001, T0, 1, 0.5f)), Map.of());
     Duration ttl = Fixtures.driverTtl();

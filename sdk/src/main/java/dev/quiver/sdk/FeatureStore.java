@@ -190,7 +190,7 @@ public final class FeatureStore implements OnlineFeatureLookup, AutoCloseable {
       if (online == null) {
         RegistrySnapshot r = registry();
         try {
-          online = OnlineStore.open(config.onlinePath(), r);
+          online = OnlineStore.builder(config.onlinePath(), r).withClock(clock).open();
         } catch (RuntimeException e) {
           String why = e.getMessage() != null && e.getMessage().startsWith("Cannot ") ? e.getMessage()
               : "Cannot open online store " + config.onlinePath() + ": " + e.getMessage();

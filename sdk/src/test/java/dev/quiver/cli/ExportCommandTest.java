@@ -82,4 +82,24 @@ class ExportCommandTest {
     assertThat(replay.code).isEqualTo(2);
     assertThat(replay.err).contains("Cannot replay export: manifest " + tmp.resolve("nope.json") + " does not exist");
   }
+
+  @Test
+  void shouldExitTwoNamingVersionAndFeatureForAPinnedReferenceAfterAWidening() throws Exception {
+    String[] export = {"export", "-r", repo.toString(), "--spine", spine.toString(),
+        "--features", "driver_hourly_stats@v1:conv_rate", "--out", tmp.resolve("pinned.parquet").toString()};
+    CliRun before = CliRun.run(export);
+    assertThat(before.code).as(before.toString()).isZero();
+
+    Path defs = repo.resolve(InitCommand.DEFINITIONS);
+    Files.writeString(defs, Files.readString(defs).replace("{name: conv_rate, type: FLOAT32}",
+        "{name: conv_rate, type: FLOAT64}"));
+    CliRun apply = CliRun.run("apply", "-r", repo.toString());
+    assertThat(apply.code).as(apply.toString()).isZero();
+
+    CliRun after = CliRun.run(export);
+    assertThat(after.code).as(after.toString()).isEqualTo(2);
+    assertThat(after.err.strip()).isEqualTo("Cannot resolve feature driver_hourly_stats@v1:conv_rate: it is FLOAT32 in v1"
+        + " but FLOAT64 in v2, and values stored since v2 cannot be read as v1; ask for driver_hourly_stats:conv_rate"
+        + " (the current version v2, FLOAT64)");
+  }
 }

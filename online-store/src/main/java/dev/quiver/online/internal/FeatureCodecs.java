@@ -36,8 +36,8 @@ public final class FeatureCodecs {
 
   /** A decoder and the reader schema it decodes into. */
   public record Decoder(GenericDatumReader<GenericRecord> reader, Schema readerSchema) {
-    public GenericRecord decode(byte[] value, int offset) {
-      BinaryDecoder d = DecoderFactory.get().binaryDecoder(value, offset, value.length - offset, DECODERS.get());
+    public GenericRecord decode(byte[] value, int offset, int length) {
+      BinaryDecoder d = DecoderFactory.get().binaryDecoder(value, offset, length, DECODERS.get());
       DECODERS.set(d);
       try {
         return reader.read(null, d);
@@ -65,9 +65,9 @@ public final class FeatureCodecs {
    *
    * @return one Java value (or null) per feature of {@code features}; null where not wanted
    */
-  public static Object[] decodeSameVersion(String view, byte[] value, int offset, List<Feature> features,
+  public static Object[] decodeSameVersion(String view, byte[] value, int offset, int length, List<Feature> features,
                                            boolean[] wanted) {
-    BinaryDecoder d = DecoderFactory.get().binaryDecoder(value, offset, value.length - offset, DECODERS.get());
+    BinaryDecoder d = DecoderFactory.get().binaryDecoder(value, offset, length, DECODERS.get());
     DECODERS.set(d);
     Object[] out = new Object[features.size()];
     try {
@@ -144,7 +144,14 @@ public final class FeatureCodecs {
     }
     return decoders.computeIfAbsent(key, k -> {
       Schema readerSchema = schema(reader);
-      Schema writerSchema = writerVersion == reader.version() ? readerSchema : schema(writer.get());
+      Schema writerSchema = readerSchema;
+      if (writerVersion != reader.version()) {
+        FeatureViewVersion w = writer.get();
+        writerSchema = schema(w);
+        if (w.version() > reader.version()) {
+          readerSchema = withoutRetypedFeatures(reader, w);
+        }
+      }
       try {
         return new Decoder(new GenericDatumReader<>(writerSchema, readerSchema), readerSchema);
       } catch (AvroTypeException e) {
@@ -152,6 +159,27 @@ public final class FeatureCodecs {
             + " values as v" + reader.version() + ": " + e.getMessage(), e);
       }
     });
+  }
+
+  /**
+   * The reader's feature record without the features that the later writer version gave another
+   * type: the registry refuses to resolve those at the older version (see
+   * {@link dev.quiver.registry.RegistrySnapshot#resolve}), so no lookup asks for them, and leaving
+   * them in would make Avro fail the whole record, also for the features whose type did not change.
+   */
+  private static Schema withoutRetypedFeatures(FeatureViewVersion reader, FeatureViewVersion writer) {
+    List<Feature> kept = new ArrayList<>();
+    for (Feature f : reader.features()) {
+      boolean retyped = writer.feature(f.name()).map(wf -> wf.type() != f.type()).orElse(false);
+      if (!retyped) {
+        kept.add(f);
+      }
+    }
+    if (kept.size() == reader.features().size()) {
+      return reader.featureSchema();
+    }
+    return new FeatureViewVersion(reader.view(), reader.version(), reader.joinKeys(), kept, reader.appliedAt())
+        .featureSchema();
   }
 
   private Schema schema(FeatureViewVersion v) {

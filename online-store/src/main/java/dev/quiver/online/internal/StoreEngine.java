@@ -5,7 +5,6 @@ import dev.quiver.online.FeatureStatus;
 import dev.quiver.online.FeatureValue;
 import dev.quiver.online.OnlineFeatures;
 import dev.quiver.registry.EntityKeyCodec;
-import dev.quiver.registry.EventOrder;
 import dev.quiver.registry.Feature;
 import dev.quiver.registry.FeatureEvent;
 import dev.quiver.registry.FeatureViewVersion;
@@ -18,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +26,7 @@ import org.apache.avro.generic.GenericRecord;
 
 /**
  * Typed reads and ordered writes over a {@link RocksDbCore}: entity keys, the value layout of
- * {@link ValueCodec}, the ordering rule and the ttl.
+ * {@link ValueCodec}, the ordering rule, entries still ahead of now, and the ttl.
  */
 public final class StoreEngine {
   private final RocksDbCore core;
@@ -104,7 +104,15 @@ public final class StoreEngine {
         }
         continue;
       }
-      ValueCodec.Header h = ValueCodec.header(view, v);
+      // the entry the point-in-time join at t = now would pick; an entry still ahead is not served
+      ValueCodec.Entry entry = ValueCodec.select(view, v, nowMicros);
+      if (entry == null) {
+        for (int j : group) {
+          out[i * f + j] = FeatureValue.NOT_FOUND;
+        }
+        continue;
+      }
+      ValueCodec.Header h = entry.header();
       Instant eventTime = Timestamps.fromMicros(h.eventMicros());
       if (ttlMicros > 0 && nowMicros - h.eventMicros() > ttlMicros) {
         FeatureValue stale = new FeatureValue(null, FeatureStatus.OUTSIDE_MAX_AGE, eventTime);
@@ -114,8 +122,9 @@ public final class StoreEngine {
         continue;
       }
       Object[] decoded = h.schemaVersion() == reader.version()
-          ? FeatureCodecs.decodeSameVersion(view, v, ValueCodec.HEADER_BYTES, readerFeatures, wanted)
-          : decodeOtherVersion(reader, h.schemaVersion(), v);
+          ? FeatureCodecs.decodeSameVersion(view, entry.bytes(), entry.featuresOffset(), entry.featuresLength(),
+              readerFeatures, wanted)
+          : decodeOtherVersion(reader, h.schemaVersion(), entry);
       for (int g = 0; g < group.size(); g++) {
         Object value = decoded[positions[g]];
         out[i * f + group.get(g)] = value == null
@@ -126,14 +135,16 @@ public final class StoreEngine {
   }
 
   /** A value written under another version, read through Avro schema resolution. */
-  private Object[] decodeOtherVersion(FeatureViewVersion reader, int writerVersion, byte[] v) {
+  private Object[] decodeOtherVersion(FeatureViewVersion reader, int writerVersion, ValueCodec.Entry entry) {
     FeatureCodecs.Decoder decoder = codecs.decoder(reader, writerVersion,
         () -> registry.version(reader.view(), writerVersion));
-    GenericRecord rec = decoder.decode(v, ValueCodec.HEADER_BYTES);
+    GenericRecord rec = decoder.decode(entry.bytes(), entry.featuresOffset(), entry.featuresLength());
     List<Feature> fs = reader.features();
     Object[] out = new Object[fs.size()];
     for (int p = 0; p < out.length; p++) {
-      out[p] = fs.get(p).type().fromAvro(rec.get(p));
+      // by name: the decoder's record may leave out features retyped since the reader's version
+      org.apache.avro.Schema.Field field = decoder.readerSchema().getField(fs.get(p).name());
+      out[p] = field == null ? null : fs.get(p).type().fromAvro(rec.get(field.pos()));
     }
     return out;
   }
@@ -172,11 +183,15 @@ public final class StoreEngine {
 
   // ---------------------------------------------------------------- writes
 
-  /** See {@link dev.quiver.online.OnlineStore#write}. Writers are serialized. */
-  public synchronized void write(List<FeatureEvent> batch, Map<String, byte[]> meta) {
+  /**
+   * See {@link dev.quiver.online.OnlineStore#write}. Writers are serialized. Per entity the stored
+   * entries and the batch's events are merged and pruned at {@code nowMicros} (see
+   * {@link ValueCodec#retain}): what a read at now or later may return is kept, nothing else.
+   */
+  public synchronized void write(List<FeatureEvent> batch, Map<String, byte[]> meta, long nowMicros) {
     RegistrySnapshot reg = registry;
-    // 1. per view and entity, the superseding event of the batch
-    Map<String, LinkedHashMap<ByteKey, Pending>> best = new LinkedHashMap<>();
+    // 1. per view and entity, every event of the batch, each checked and converted
+    Map<String, LinkedHashMap<ByteKey, List<Pending>>> byEntity = new LinkedHashMap<>();
     Map<String, FeatureViewVersion> versions = new HashMap<>();
     for (FeatureEvent e : batch) {
       FeatureViewVersion ver = versions.computeIfAbsent(e.view() + "@" + e.schemaVersion(),
@@ -193,32 +208,42 @@ public final class StoreEngine {
         throw new UserInputException("Cannot write event of feature view " + e.view() + " at offset "
             + e.offset() + ": " + ex.getMessage(), ex);
       }
-      // every event is checked, also those a later one of the batch supersedes
-      Pending p = new Pending(e, ver, avroValues(ver, e));
-      best.computeIfAbsent(e.view(), k -> new LinkedHashMap<>()).merge(key, p,
-          (old, inc) -> EventOrder.compare(inc.event(), old.event()) > 0 ? inc : old);
+      byEntity.computeIfAbsent(e.view(), k -> new LinkedHashMap<>())
+          .computeIfAbsent(key, k -> new ArrayList<>(1)).add(new Pending(e, ver, avroValues(ver, e)));
     }
-    // 2. drop those that a stored value supersedes (or equals), encode the rest
+    // 2. merge with the stored entries, keep what a read from now on may need, encode what changed
     Map<String, Map<ByteKey, byte[]>> puts = new LinkedHashMap<>();
-    for (Map.Entry<String, LinkedHashMap<ByteKey, Pending>> ve : best.entrySet()) {
+    for (Map.Entry<String, LinkedHashMap<ByteKey, List<Pending>>> ve : byEntity.entrySet()) {
       String view = ve.getKey();
       List<ByteKey> keys = new ArrayList<>(ve.getValue().keySet());
       List<byte[]> stored = core.multiGet(view, keys.stream().map(ByteKey::bytes).toList());
       Map<ByteKey, byte[]> viewPuts = new LinkedHashMap<>();
       for (int i = 0; i < keys.size(); i++) {
-        Pending p = ve.getValue().get(keys.get(i));
-        FeatureEvent e = p.event();
         byte[] s = stored.get(i);
-        if (s != null) {
-          ValueCodec.Header h = ValueCodec.header(view, s);
-          if (EventOrder.compare(h.eventMicros(), h.createdMicros(), h.partition(), h.offset(),
-              e.eventMicros(), e.createdMicros(), e.partition(), e.offset()) >= 0) {
-            continue;
+        List<ValueCodec.Entry> before = s == null ? List.of() : ValueCodec.entries(view, s);
+        List<ValueCodec.Entry> merged = new ArrayList<>(before);
+        // incoming entries carry no bytes until they survive; stored ones come first, so an
+        // event equal to a stored one in the ordering rule (a replay) keeps the stored entry
+        Map<ValueCodec.Entry, Pending> incoming = new IdentityHashMap<>();
+        for (Pending p : ve.getValue().get(keys.get(i))) {
+          FeatureEvent e = p.event();
+          ValueCodec.Entry placeholder = ValueCodec.Entry.of(new ValueCodec.Header(e.eventMicros(), e.createdMicros(),
+              e.partition(), e.offset(), p.version().version()), NO_BYTES);
+          incoming.put(placeholder, p);
+          merged.add(placeholder);
+        }
+        List<ValueCodec.Entry> kept = ValueCodec.retain(merged, nowMicros);
+        boolean changed = kept.size() != before.size();
+        for (int k = 0; k < kept.size(); k++) {
+          Pending p = incoming.get(kept.get(k));
+          if (p != null) {
+            changed = true;
+            kept.set(k, ValueCodec.Entry.of(kept.get(k).header(), codecs.encode(p.version(), p.avro())));
           }
         }
-        viewPuts.put(keys.get(i), ValueCodec.encode(
-            new ValueCodec.Header(e.eventMicros(), e.createdMicros(), e.partition(), e.offset(), p.version().version()),
-            codecs.encode(p.version(), p.avro())));
+        if (changed) {
+          viewPuts.put(keys.get(i), ValueCodec.encode(kept));
+        }
       }
       if (!viewPuts.isEmpty()) {
         puts.put(view, viewPuts);
@@ -227,6 +252,8 @@ public final class StoreEngine {
     // 3. one atomic batch with the metadata
     core.write(puts, meta);
   }
+
+  private static final byte[] NO_BYTES = new byte[0];
 
   private record Pending(FeatureEvent event, FeatureViewVersion version, Object[] avro) {}
 

@@ -28,8 +28,8 @@ class FeatureCodecsTest {
     boolean[] all = new boolean[fs.size()];
     Arrays.fill(all, true);
 
-    Object[] direct = FeatureCodecs.decodeSameVersion(version.view(), bytes, 0, fs, all);
-    GenericRecord rec = codecs.decoder(version, version.version(), () -> version).decode(bytes, 0);
+    Object[] direct = FeatureCodecs.decodeSameVersion(version.view(), bytes, 0, bytes.length, fs, all);
+    GenericRecord rec = codecs.decoder(version, version.version(), () -> version).decode(bytes, 0, bytes.length);
 
     for (int i = 0; i < fs.size(); i++) {
       Object generic = fs.get(i).type().fromAvro(rec.get(i));
@@ -56,7 +56,7 @@ class FeatureCodecsTest {
     FeatureViewVersion driver = registry.currentVersion(Fixtures.DRIVER_VIEW);
     byte[] bytes = codecs.encode(driver, new Object[] {0.5f, 0.25f, 9L});
 
-    Object[] out = FeatureCodecs.decodeSameVersion(driver.view(), bytes, 0, driver.features(),
+    Object[] out = FeatureCodecs.decodeSameVersion(driver.view(), bytes, 0, bytes.length, driver.features(),
         new boolean[] {false, true, false});
 
     assertThat(out).containsExactly(null, 0.25f, null);
