@@ -383,7 +383,7 @@ public final class Materializer implements AutoCloseable {
         } else {
           // Below a sink's position and not remembered as a dead letter: it was stored before and
           // the registry changed since; the sink that is behind goes without it.
-          LOG.warn("Skipping {}-{}@{}, stored before a restart but not decodable now: {}", r.topic(), r.partition(),
+          LOG.debug("Skipping {}-{}@{}, stored before a restart but not decodable now: {}", r.topic(), r.partition(),
               offset, e.getMessage());
         }
         continue;
@@ -540,6 +540,10 @@ public final class Materializer implements AutoCloseable {
         }
       }
       Future<?> done = flusher.submit(() -> {
+        if (events.isEmpty()) {
+          offline.append(view, topic, events, positions); // positions alone: not a flush to time
+          return;
+        }
         Timer.Sample sample = Timer.start(meters);
         offline.append(view, topic, events, positions);
         long nanos = sample.stop(Timer.builder("quiver.materializer.flush").tag("view", view).register(meters));

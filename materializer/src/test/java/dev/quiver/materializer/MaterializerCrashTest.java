@@ -224,6 +224,7 @@ class MaterializerCrashTest {
     Set<Integer> seen = new HashSet<>();
     while (m.find()) {
       int p = Integer.parseInt(m.group(2));
+      System.out.println("child " + n + ": " + m.group());
       if (!seen.add(p)) {
         continue; // a later assignment in the same run (after the broker restart) starts from newer state
       }
