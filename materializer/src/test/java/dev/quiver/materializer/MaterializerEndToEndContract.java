@@ -496,6 +496,63 @@ abstract class MaterializerEndToEndContract {
     Fixtures.assertOnlineHoldsLatest(online, view, sent);
   }
 
+  @Test
+  void shouldResumeAStoreWrittenBeforePositionsMovedToTheOfflineStoreFromItsVersion1OfflineNext() throws Exception {
+    String view = "e2e_upgrade";
+    String group = "g-upgrade";
+    createTopic(topic(view), 2);
+    AtomicReference<RegistrySnapshot> reg = new AtomicReference<>(apply(RegistrySnapshot.empty(), defs(view)));
+    OnlineStore online = closing(OnlineStore.open(dir.resolve("online"), reg.get()));
+    Path root = dir.resolve("offline");
+    OfflineStore first = OfflineStore.open(root, reg::get);
+    FeatureViewVersion v1 = reg.get().currentVersion(view);
+    FeatureProducer p = producer(reg);
+    List<FeatureEvent> a = send(p, v1, v1, 0, 1_000, 50);
+    Materializer m1 = start(group, reg, online, first, "dlq-upgrade", new SimpleMeterRegistry());
+    await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(first, view) >= a.size());
+    m1.shutdown();
+    long[] next = {first.position(view, topic(view), 0), first.position(view, topic(view), 1)};
+    first.close();
+    // Turn the stores into what the previous release wrote: commit records of format version 1
+    // (no topics, no positions) and online positions of version 1 holding the offline next.
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    try (var records = Files.list(root.resolve(view).resolve("_commits"))) {
+      for (Path r : records.toList()) {
+        var o = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(r.toFile());
+        o.put("formatVersion", 1);
+        o.remove("positions");
+        o.get("ranges").forEach(n -> ((com.fasterxml.jackson.databind.node.ObjectNode) n).remove("topic"));
+        o.get("files").forEach(n -> ((com.fasterxml.jackson.databind.node.ObjectNode) n).remove("topic"));
+        if (o.get("files").isEmpty()) {
+          Files.delete(r); // the previous release wrote no position-only records
+        } else {
+          json.writeValue(r.toFile(), o);
+        }
+      }
+    }
+    Map<String, byte[]> v1Positions = new HashMap<>();
+    for (int part = 0; part < 2; part++) {
+      v1Positions.put(dev.quiver.materializer.internal.Positions.metaKey(group, topic(view), part),
+          ByteBuffer.allocate(17).put((byte) 1).putLong(next[part]).putLong(next[part]).array());
+    }
+    online.write(List.of(), v1Positions);
+
+    OfflineStore upgraded = closing(OfflineStore.open(root, reg::get));
+    assertThat(upgraded.position(view, topic(view), 0)).isZero();
+    List<FeatureEvent> b = send(p, v1, v1, 1_000, 1_500, 50);
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    Materializer m2 = start(group, reg, online, upgraded, "dlq-upgrade", meters);
+    await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(upgraded, view) >= a.size() + b.size());
+    m2.shutdown();
+
+    assertThat(meters.get("quiver.materializer.records").tag("view", view).counter().count())
+        .as("records read after the upgrade: only the new ones, no replay from 0").isEqualTo(b.size());
+    List<FeatureEvent> all = new ArrayList<>(a);
+    all.addAll(b);
+    assertThat(offlineRows(upgraded, view)).containsExactlyInAnyOrderElementsOf(rowsOf(all));
+    Fixtures.assertOnlineHoldsLatest(online, view, all);
+  }
+
   /** Every feature, status and event time the online store serves for the drivers of these events. */
   static List<String> onlineDump(OnlineStore online, String view, List<FeatureEvent> events) {
     List<Long> ids = events.stream().map(e -> (Long) e.keys().get(0)).distinct().sorted().toList();

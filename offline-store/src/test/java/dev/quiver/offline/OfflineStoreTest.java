@@ -191,6 +191,29 @@ class OfflineStoreTest {
   }
 
   @Test
+  void goldenVersion2CommitRecordIsReadBackAndOneWithoutPositionsIsRejectedByName() throws Exception {
+    Path commits = dir.resolve(VIEW).resolve("_commits");
+    Files.createDirectories(commits);
+    String golden = new String(getClass().getResourceAsStream("/golden/commit-v2.json").readAllBytes(),
+        StandardCharsets.UTF_8);
+    Files.writeString(commits.resolve("00000000000000000001.json"), golden);
+    try (OfflineStore store = OfflineStore.open(dir, REG)) {
+      assertThat(store.committedRanges(VIEW, TOPIC, 0)).containsExactly(new OffsetRange(TOPIC, 0, 0, 9));
+      assertThat(store.position(VIEW, TOPIC, 0)).isEqualTo(12);
+      assertThat(store.position(VIEW, TOPIC, 3)).isEqualTo(101);
+      assertThat(store.committedFiles(VIEW)).extracting(CommittedFile::rows).containsExactly(2L, 1L);
+    }
+    String noPositions = golden.replaceAll("(?s)\"positions\" : \\[.*?\\],\n  ", "");
+    assertThat(noPositions).doesNotContain("positions");
+    Files.writeString(commits.resolve("00000000000000000002.json"), noPositions.replace("\"sequence\" : 1", "\"sequence\" : 2"));
+    assertThatThrownBy(() -> OfflineStore.open(dir, REG))
+        .isInstanceOf(QuiverException.class)
+        .hasMessageContaining("Cannot read commit record")
+        .hasMessageContaining("00000000000000000002.json")
+        .hasMessageContaining("missing field positions");
+  }
+
+  @Test
   void shouldKeepRangesPositionsAndFilesOfTwoTopicsApartWhenTheirOffsetsOverlap() throws Exception {
     String old = "quiver.old_topic";
     String next = "quiver.new_topic";
