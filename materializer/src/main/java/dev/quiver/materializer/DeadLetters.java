@@ -33,6 +33,8 @@ public final class DeadLetters {
     /** An event or created time before 1970 or further in the future than the allowed skew. */
     TIMESTAMP_OUT_OF_RANGE,
     /** The record key is missing or is not the entity key of the value's join keys. */
-    KEY_MISMATCH
+    KEY_MISMATCH,
+    /** The value's view does not read the topic the record came from (its source names another). */
+    WRONG_TOPIC
   }
 }

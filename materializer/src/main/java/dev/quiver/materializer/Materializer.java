@@ -1,10 +1,12 @@
 package dev.quiver.materializer;
 
 import dev.quiver.materializer.internal.BadRecordException;
+import dev.quiver.materializer.internal.CrashPoint;
 import dev.quiver.materializer.internal.EventReader;
 import dev.quiver.materializer.internal.Positions;
 import dev.quiver.registry.FeatureEvent;
 import dev.quiver.registry.FeatureView;
+import dev.quiver.registry.FeatureViewVersion;
 import dev.quiver.registry.OfflineSink;
 import dev.quiver.registry.OffsetRange;
 import dev.quiver.registry.OnlineSink;
@@ -58,15 +60,30 @@ import org.slf4j.LoggerFactory;
  * and the offline store (full history, Parquet), exactly once per store, across crashes and
  * rebalances.
  *
- * <p>How exactly-once holds: the online store receives each poll's events in one atomic write
- * together with the {@link Positions} of the partitions they came from. Offline events are buffered
- * per view and flushed (one atomic {@link OfflineSink#append} per view, on a flush thread of its
- * own while consumption goes on, at most one in flight) by size, by age, and on revocation or
- * shutdown; once a flush completed, the next online write records the new offline position. On assignment
- * each partition is sought to {@code min(online next, offline next)}, not to Kafka's group offset;
+ * <p>How exactly-once holds: each sink keeps its own position, per source (topic, partition), in
+ * its own durable state. The online store receives each poll's events in one atomic write
+ * together with the {@link Positions} of the partitions they came from (online next, and the
+ * dead letters a restart may read again). Offline events are buffered per (view, topic) and
+ * flushed (one atomic {@link OfflineSink#append} per buffer, on a flush thread of its own while
+ * consumption goes on, at most one in flight) by size, by age, and on revocation or shutdown;
+ * each append carries the view's offline positions on that topic (every record below them is
+ * decided for the view), and a view whose position moved without events of its own commits the
+ * positions alone (at flush age, revocation and shutdown). On assignment each partition is sought
+ * to the lowest of the online next and the offline positions of the views that read its topic,
+ * not to Kafka's group offset, so a sink that is new, moved or behind is caught up from Kafka;
  * replayed records already in the online store (offset below its position) are not rewritten,
- * and those already in a committed offline range are not appended again. Kafka group offsets are
- * committed too, but only so that lag shows in the usual tools.
+ * and those below a view's offline position or in a committed offline range are not appended
+ * again. Kafka group offsets are committed too, but only so that lag shows in the usual tools.
+ *
+ * <p>A record's fate is decided once. The checks depend on the record itself (its times against
+ * its own Kafka timestamp, its topic against the one its view reads) and on the registry; before
+ * a record with a fingerprint no snapshot knows is dead-lettered, the registry is read afresh
+ * ({@link MaterializerConfig#freshRegistry()}). The dead letters at or above a partition's resume
+ * point are remembered with the online position, so a record dead-lettered before a crash is
+ * skipped by both sinks when read again, even if the registry has learnt its fingerprint since,
+ * and is not sent to the dead-letter topic twice. What remains: a sink rebuilt from Kafka (a new
+ * or moved store) re-decides the records below the other sink's position against the registry of
+ * the day, since their decisions were only remembered for the replay window.
  *
  * <p>Records that cannot be stored go to the dead-letter topic ({@link DeadLetters}); the
  * materializer never stops on bad data. It does stop, without committing, when a sink fails:
@@ -111,7 +128,11 @@ public final class Materializer implements AutoCloseable {
   private EventReader reader;
   private Set<String> topics = Set.of();
   private final Map<TopicPartition, PartitionState> owned = new HashMap<>();
-  private final Map<String, Buffer> buffers = new LinkedHashMap<>();
+  /** The Kafka topic of every view with a Kafka source in the snapshot (selected or not). */
+  private Map<String, String> topicOfView = Map.of();
+  private final Map<BufferKey, Buffer> buffers = new LinkedHashMap<>();
+  /** When positions alone were last committed per (view, topic). */
+  private final Map<BufferKey, Long> positionsCommittedMillis = new HashMap<>();
   private final java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
   private final ExecutorService flusher = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "quiver-offline-flush");
@@ -258,22 +279,29 @@ public final class Materializer implements AutoCloseable {
   }
 
   private void refreshRegistry() {
-    RegistrySnapshot s = config.registry().get();
-    if (s == snapshot) {
-      return;
+    useRegistry(config.registry().get());
+  }
+
+  /** Switches to {@code s} unless it is the current snapshot or older (a cached supplier lagging a fresh read). */
+  private boolean useRegistry(RegistrySnapshot s) {
+    if (s == snapshot || s == null || (snapshot != null && s.version() < snapshot.version())) {
+      return false;
     }
     config.onRegistryChange().accept(s);
     snapshot = s;
     reader = new EventReader(s, maxSkewMicros);
     Set<String> next = new TreeSet<>();
+    Map<String, String> viewTopics = new HashMap<>();
     for (FeatureView v : s.definitions().views().values()) {
-      if (selected(v.name())) {
-        Source src = s.source(v.name());
-        if (src.kind() == Source.Kind.KAFKA) {
+      Source src = s.source(v.name());
+      if (src.kind() == Source.Kind.KAFKA) {
+        viewTopics.put(v.name(), src.topicFor(v.name()));
+        if (selected(v.name())) {
           next.add(src.topicFor(v.name()));
         }
       }
     }
+    topicOfView = viewTopics;
     if (!next.equals(topics)) {
       LOG.info("Materializer of group {} subscribes to {}", config.groupId(), next);
       topics = next;
@@ -283,6 +311,30 @@ public final class Materializer implements AutoCloseable {
         consumer.subscribe(next, new Listener());
       }
     }
+    return true;
+  }
+
+  /**
+   * Before a batch holding a record whose fingerprint (or view) the snapshot does not know is
+   * decided, reads the registry afresh once: a version applied a moment ago is then known and
+   * the record is not dead-lettered for want of a cache refresh. The switch happens before any
+   * record of the batch is decided, as at the top of the loop.
+   */
+  private void freshRegistryIfUnknown(ConsumerRecords<byte[], byte[]> records) {
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      byte[] v = r.value();
+      if (v == null || v.length < 10 || v[0] != (byte) 0xC3 || v[1] != (byte) 0x01) {
+        continue;
+      }
+      FeatureViewVersion writer = reader.writerOf(v);
+      if (writer == null || !snapshot.definitions().views().containsKey(writer.view())) {
+        if (useRegistry(config.freshRegistry().get())) {
+          LOG.info("Materializer of group {} read registry version {} afresh for a record of an unknown schema",
+              config.groupId(), snapshot.version());
+        }
+        return;
+      }
+    }
   }
 
   private boolean selected(String view) {
@@ -290,7 +342,9 @@ public final class Materializer implements AutoCloseable {
   }
 
   private void process(ConsumerRecords<byte[], byte[]> records) {
-    long nowMicros = Timestamps.toMicros(config.clock().instant());
+    if (!records.isEmpty()) {
+      freshRegistryIfUnknown(records);
+    }
     List<FeatureEvent> onlineBatch = new ArrayList<>();
     Map<String, Integer> perView = new HashMap<>();
     for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -300,6 +354,9 @@ public final class Materializer implements AutoCloseable {
         continue;
       }
       long offset = r.offset();
+      if (ps.start.deadLettered(offset)) {
+        continue; // dead-lettered before a restart: its fate stays, whatever the registry says now
+      }
       FeatureEvent event;
       boolean toOnline;
       boolean toOffline;
@@ -313,10 +370,21 @@ public final class Materializer implements AutoCloseable {
               + TARGET_HEADER + " is \"" + target + "\" (expected online, offline or online_and_offline)");
         }
         event = reader.read(r.key(), r.value(), header(r, EventEncoder.CREATED_TS_HEADER), r.timestamp(),
-            r.partition(), offset, nowMicros);
+            r.partition(), offset);
+        String reads = topicOfView.get(event.view());
+        if (!r.topic().equals(reads)) {
+          throw new BadRecordException(DeadLetters.Reason.WRONG_TOPIC, "Cannot accept event of " + event.view()
+              + " from topic " + r.topic() + ": the view reads " + (reads == null ? "no Kafka topic" : "topic " + reads));
+        }
       } catch (BadRecordException e) {
         if (offset >= ps.deadLetterFrom) {
           deadLetter(r, e);
+          ps.deadLetters = Positions.add(ps.deadLetters, offset);
+        } else {
+          // Below a sink's position and not remembered as a dead letter: it was stored before and
+          // the registry changed since; the sink that is behind goes without it.
+          LOG.debug("Skipping {}-{}@{}, stored before a restart but not decodable now: {}", r.topic(), r.partition(),
+              offset, e.getMessage());
         }
         continue;
       }
@@ -328,8 +396,9 @@ public final class Materializer implements AutoCloseable {
       if (toOnline && def.online() && offset >= ps.start.onlineNext()) {
         onlineBatch.add(event);
       }
-      if (toOffline && def.offline() && offline != null && offset >= ps.start.offlineNext() && !ps.inCommittedRange(view, offset)) {
-        buffer(view, tp).add(event, tp, config.clock().millis());
+      if (toOffline && def.offline() && offline != null && offset >= ps.offlineStart.getOrDefault(view, 0L)
+          && !ps.inCommittedRange(view, offset)) {
+        buffer(view, tp.topic()).add(event, config.clock().millis());
       }
       perView.merge(view, 1, Integer::sum);
       newestEventMicros.computeIfAbsent(view, this::freshnessGauge).accumulateAndGet(event.eventMicros(), Math::max);
@@ -337,8 +406,12 @@ public final class Materializer implements AutoCloseable {
     perView.forEach((v, n) -> recordCounters.computeIfAbsent(v,
         k -> Counter.builder("quiver.materializer.records").tag("view", k).register(meters)).increment(n));
     flushDeadLetters();
+    // The online write (with the dead letters to remember) goes before any offline position past
+    // this batch is handed over: no sink may pass a dead letter the online meta does not remember.
+    if (writeOnline(onlineBatch)) {
+      CrashPoint.reached(CrashPoint.AFTER_ONLINE_WRITE);
+    }
     flushDueBuffers(false);
-    writeOnline(onlineBatch);
     for (TopicPartition tp : owned.keySet()) {
       consumer.currentLag(tp).ifPresent(l -> lagGauge(tp).set(l));
     }
@@ -347,7 +420,7 @@ public final class Materializer implements AutoCloseable {
 
   private void finish() {
     flushDueBuffers(true);
-    writeOnline(List.of());
+    writeOnline(List.of()); // forgets the dead letters the final offline positions passed
     maybeCommitGroupOffsets(true);
     closeQuietly(true);
   }
@@ -391,8 +464,22 @@ public final class Materializer implements AutoCloseable {
 
   // ------------------------------------------------------------------------------------- offline
 
-  private Buffer buffer(String view, TopicPartition tp) {
-    return buffers.computeIfAbsent(view, v -> new Buffer());
+  private Buffer buffer(String view, String topic) {
+    return buffers.computeIfAbsent(new BufferKey(view, topic), k -> new Buffer());
+  }
+
+  /** The selected views with an offline side that read {@code topic}. */
+  private List<String> offlineViewsOf(String topic) {
+    List<String> out = new ArrayList<>();
+    if (offline == null) {
+      return out;
+    }
+    topicOfView.forEach((view, t) -> {
+      if (t.equals(topic) && selected(view) && snapshot.definitions().views().get(view).offline()) {
+        out.add(view);
+      }
+    });
+    return out;
   }
 
   /**
@@ -400,8 +487,11 @@ public final class Materializer implements AutoCloseable {
    * consumed. At most one flush is in flight: a buffer that comes due meanwhile keeps filling and
    * goes next, and only a buffer grown to {@value #BACK_PRESSURE_FACTOR} times the flush size waits
    * for it (back-pressure, timed as {@code quiver.materializer.flush.wait});
-   * {@code all} (revocation, shutdown) flushes everything and waits. A position past a buffered event is only written once its flush
-   * completed (see {@link #offlineNext}).
+   * {@code all} (revocation, shutdown) flushes everything and waits. Each flush carries the view's
+   * positions on its topic: the consumer's position of every owned partition, since every record
+   * consumed so far is in this buffer, in an earlier flush (the flush thread keeps their order)
+   * or needs no offline row. A view whose positions moved with nothing buffered commits them
+   * alone, at flush age or with {@code all}.
    */
   private void flushDueBuffers(boolean all) {
     if (offline == null) {
@@ -409,38 +499,80 @@ public final class Materializer implements AutoCloseable {
     }
     reapFlushes(false);
     long now = config.clock().millis();
-    for (Iterator<Map.Entry<String, Buffer>> it = buffers.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<String, Buffer> e = it.next();
-      Buffer b = e.getValue();
-      if (b.events.isEmpty()) {
-        it.remove();
+    Map<BufferKey, Map<Integer, Long>> moved = movedPositions();
+    Set<BufferKey> keys = new java.util.LinkedHashSet<>(buffers.keySet());
+    keys.addAll(moved.keySet());
+    for (BufferKey key : keys) {
+      Buffer b = buffers.get(key);
+      boolean due;
+      if (b != null && !b.events.isEmpty()) {
+        due = all || b.events.size() >= config.flushSize() || now - b.firstAddedMillis >= config.flushAge().toMillis();
+      } else {
+        buffers.remove(key);
+        b = null;
+        Map<Integer, Long> m = moved.get(key);
+        due = m != null && !m.isEmpty() && (all
+            || now - positionsCommittedMillis.getOrDefault(key, 0L) >= config.flushAge().toMillis());
+      }
+      if (!due) {
         continue;
       }
-      if (all || b.events.size() >= config.flushSize() || now - b.firstAddedMillis >= config.flushAge().toMillis()) {
-        if (!inFlight.isEmpty()) {
-          if (!all && b.events.size() < BACK_PRESSURE_FACTOR * (long) config.flushSize()) {
-            // Keep consuming (and writing online) while the previous flush runs; this buffer goes next.
-            continue;
-          }
-          Timer.Sample waited = Timer.start(meters);
-          reapFlushes(true);
-          waited.stop(Timer.builder("quiver.materializer.flush.wait").register(meters));
+      if (!inFlight.isEmpty()) {
+        if (!all && (b == null || b.events.size() < BACK_PRESSURE_FACTOR * (long) config.flushSize())) {
+          // Keep consuming (and writing online) while the previous flush runs; this buffer goes next.
+          continue;
         }
-        String view = e.getKey();
-        List<FeatureEvent> events = b.events;
-        Future<?> done = flusher.submit(() -> {
-          Timer.Sample sample = Timer.start(meters);
-          offline.append(view, events);
-          long nanos = sample.stop(Timer.builder("quiver.materializer.flush").tag("view", view).register(meters));
-          LOG.debug("Flushed {} events of view {} to the offline store in {} ms", events.size(), view, nanos / 1_000_000);
-        });
-        inFlight.add(new InFlight(b.minOffset, done));
-        it.remove();
+        Timer.Sample waited = Timer.start(meters);
+        reapFlushes(true);
+        waited.stop(Timer.builder("quiver.materializer.flush.wait").register(meters));
       }
+      String view = key.view();
+      String topic = key.topic();
+      List<FeatureEvent> events = b == null ? List.of() : b.events;
+      Map<Integer, Long> positions = new HashMap<>();
+      Map<TopicPartition, Long> byTp = new HashMap<>();
+      for (Map.Entry<TopicPartition, PartitionState> e : owned.entrySet()) {
+        if (e.getKey().topic().equals(topic)) {
+          long pos = Math.max(consumer.position(e.getKey()), e.getValue().offlineStart.getOrDefault(view, 0L));
+          positions.put(e.getKey().partition(), pos);
+          byTp.put(e.getKey(), pos);
+          e.getValue().offlineSubmitted.merge(view, pos, Math::max);
+        }
+      }
+      Future<?> done = flusher.submit(() -> {
+        if (events.isEmpty()) {
+          offline.append(view, topic, events, positions); // positions alone: not a flush to time
+          return;
+        }
+        Timer.Sample sample = Timer.start(meters);
+        offline.append(view, topic, events, positions);
+        long nanos = sample.stop(Timer.builder("quiver.materializer.flush").tag("view", view).register(meters));
+        LOG.debug("Flushed {} events of view {} (topic {}) to the offline store in {} ms", events.size(), view, topic,
+            nanos / 1_000_000);
+      });
+      inFlight.add(new InFlight(view, byTp, done));
+      positionsCommittedMillis.put(key, now);
+      buffers.remove(key);
     }
     if (all) {
       reapFlushes(true);
     }
+  }
+
+  /** Per (view, topic) with an offline side: the owned partitions whose position is past what was handed over. */
+  private Map<BufferKey, Map<Integer, Long>> movedPositions() {
+    Map<BufferKey, Map<Integer, Long>> out = new LinkedHashMap<>();
+    for (Map.Entry<TopicPartition, PartitionState> e : owned.entrySet()) {
+      TopicPartition tp = e.getKey();
+      PartitionState ps = e.getValue();
+      long pos = consumer.position(tp);
+      for (String view : offlineViewsOf(tp.topic())) {
+        if (pos > ps.offlineSubmitted.getOrDefault(view, 0L)) {
+          out.computeIfAbsent(new BufferKey(view, tp.topic()), k -> new HashMap<>()).put(tp.partition(), pos);
+        }
+      }
+    }
+    return out;
   }
 
   /** Collects finished flushes (all of them, waiting, when {@code wait}); rethrows a flush failure. */
@@ -456,44 +588,34 @@ public final class Materializer implements AutoCloseable {
         throw new IllegalStateException("Cannot flush to the offline store: " + e.getCause().getMessage(), e.getCause());
       }
       inFlight.removeFirst();
+      f.positions().forEach((tp, pos) -> {
+        PartitionState ps = owned.get(tp);
+        if (ps != null) {
+          ps.offlineCommitted.merge(f.view(), pos, Math::max);
+        }
+      });
     }
-  }
-
-  /** Every record below this offset of tp is in a committed offline flush or needs none. */
-  private long offlineNext(TopicPartition tp, long position) {
-    long next = position;
-    for (Buffer b : buffers.values()) {
-      Long m = b.minOffset.get(tp);
-      if (m != null) {
-        next = Math.min(next, m);
-      }
-    }
-    for (InFlight f : inFlight) {
-      Long m = f.minOffset().get(tp);
-      if (m != null) {
-        next = Math.min(next, m);
-      }
-    }
-    return next;
   }
 
   // -------------------------------------------------------------------------------------- online
 
-  private void writeOnline(List<FeatureEvent> batch) {
+  /** Writes the batch and the changed positions in one atomic step; whether there was anything to write. */
+  private boolean writeOnline(List<FeatureEvent> batch) {
     Map<String, byte[]> meta = new HashMap<>();
     for (Map.Entry<TopicPartition, PartitionState> e : owned.entrySet()) {
       TopicPartition tp = e.getKey();
       PartitionState ps = e.getValue();
-      long position = consumer.position(tp);
-      Positions p = new Positions(Math.max(position, ps.start.onlineNext()),
-          Math.max(offlineNext(tp, position), ps.start.offlineNext()));
+      long onlineNext = Math.max(consumer.position(tp), ps.start.onlineNext());
+      // Dead letters below every sink's position are never read again: forget them.
+      ps.deadLetters = Positions.prune(ps.deadLetters, Math.min(onlineNext, ps.offlineFloor()));
+      Positions p = new Positions(onlineNext, ps.deadLetters);
       if (!p.equals(ps.written)) {
         meta.put(ps.metaKey, p.encode());
         ps.pending = p;
       }
     }
     if (batch.isEmpty() && meta.isEmpty()) {
-      return;
+      return false;
     }
     Timer.Sample sample = Timer.start(meters);
     online.write(batch, meta);
@@ -505,6 +627,7 @@ public final class Materializer implements AutoCloseable {
         ps.pending = null;
       }
     }
+    return true;
   }
 
   private void maybeCommitGroupOffsets(boolean sync) {
@@ -516,7 +639,7 @@ public final class Materializer implements AutoCloseable {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     owned.forEach((tp, ps) -> {
       if (ps.written != null) {
-        offsets.put(tp, new OffsetAndMetadata(ps.written.resumeAt()));
+        offsets.put(tp, new OffsetAndMetadata(Math.min(ps.written.onlineNext(), ps.offlineFloor())));
       }
     });
     if (offsets.isEmpty()) {
@@ -557,9 +680,7 @@ public final class Materializer implements AutoCloseable {
       // Flushes started while we owned them finish first (as they would have done synchronously).
       reapFlushes(true);
       // Another member may own them already: write nothing; unflushed events are simply replayed.
-      for (Buffer b : buffers.values()) {
-        b.removePartitions(partitions);
-      }
+      buffers.forEach((key, b) -> b.removePartitions(key.topic(), partitions));
       drop(partitions);
     }
 
@@ -569,22 +690,25 @@ public final class Materializer implements AutoCloseable {
         String key = Positions.metaKey(config.groupId(), tp.topic(), tp.partition());
         Positions start = online.readMeta(key).map(b -> Positions.decode(key, b)).orElse(Positions.START);
         PartitionState ps = new PartitionState(key, start);
-        if (offline != null) {
-          for (FeatureView v : snapshot.definitions().views().values()) {
-            Source src = snapshot.source(v.name());
-            if (v.offline() && selected(v.name()) && src.kind() == Source.Kind.KAFKA
-                && src.topicFor(v.name()).equals(tp.topic())) {
-              List<OffsetRange> ranges = offline.committedRanges(v.name(), tp.partition());
-              if (!ranges.isEmpty()) {
-                ps.ranges.put(v.name(), ranges);
-              }
-            }
+        for (String view : offlineViewsOf(tp.topic())) {
+          long next = offline.position(view, tp.topic(), tp.partition());
+          List<OffsetRange> ranges = offline.committedRanges(view, tp.topic(), tp.partition());
+          if (next == 0 && !ranges.isEmpty() && start.v1OfflineNext() > 0) {
+            // An offline store of commit-format version 1 keeps no positions; the online meta of
+            // version 1 held its offline next.
+            next = start.v1OfflineNext();
+          }
+          ps.offlineStart.put(view, next);
+          if (!ranges.isEmpty()) {
+            ps.ranges.put(view, ranges);
           }
         }
+        ps.started();
         owned.put(tp, ps);
-        consumer.seek(tp, start.resumeAt());
+        long resume = Math.min(start.onlineNext(), ps.offlineFloor());
+        consumer.seek(tp, resume);
         LOG.info("Materializer of group {} owns {} from offset {} (online next {}, offline next {})",
-            config.groupId(), tp, start.resumeAt(), start.onlineNext(), start.offlineNext());
+            config.groupId(), tp, resume, start.onlineNext(), new java.util.TreeMap<>(ps.offlineStart));
       }
       ownedView = owned.keySet().stream().map(TopicPartition::toString).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
@@ -665,18 +789,47 @@ public final class Materializer implements AutoCloseable {
   /** What this instance knows about one partition it owns. */
   private static final class PartitionState {
     final String metaKey;
+    /** The online state read at assignment (online next, remembered dead letters). */
     final Positions start;
+    /** Per view reading this topic with an offline side: its committed offline position at assignment. */
+    final Map<String, Long> offlineStart = new HashMap<>();
+    /** Per such view: the highest position handed to the flush thread, and the highest committed. */
+    final Map<String, Long> offlineSubmitted = new HashMap<>();
+    final Map<String, Long> offlineCommitted = new HashMap<>();
     final Map<String, List<OffsetRange>> ranges = new HashMap<>();
-    final long deadLetterFrom;
+    /** Records at or above this offset have not been decided before (no sink's position passed them). */
+    long deadLetterFrom;
+    /** Dead letters at or above the resume point, to remember with the next online write. */
+    List<Positions.Range> deadLetters;
     Positions written;
     Positions pending;
 
     PartitionState(String metaKey, Positions start) {
       this.metaKey = metaKey;
       this.start = start;
-      // Any stored position past a bad record implies it was dead-lettered (flushed before writing).
-      this.deadLetterFrom = Math.max(start.onlineNext(), start.offlineNext());
+      this.deadLetters = start.deadLetters();
       this.written = start;
+    }
+
+    /** Called once the offline positions at assignment are known. */
+    void started() {
+      offlineSubmitted.putAll(offlineStart);
+      offlineCommitted.putAll(offlineStart);
+      // Any sink position past a bad record implies it was dead-lettered (flushed before writing).
+      long max = start.onlineNext();
+      for (long v : offlineStart.values()) {
+        max = Math.max(max, v);
+      }
+      deadLetterFrom = max;
+    }
+
+    /** The lowest committed offline position of the views reading this topic (MAX_VALUE: none). */
+    long offlineFloor() {
+      long min = Long.MAX_VALUE;
+      for (long v : offlineCommitted.values()) {
+        min = Math.min(min, v);
+      }
+      return min;
     }
 
     boolean inCommittedRange(String view, long offset) {
@@ -701,27 +854,29 @@ public final class Materializer implements AutoCloseable {
     }
   }
 
-  /** A flush handed to the flush thread: the lowest offset per partition it covers. */
-  private record InFlight(Map<TopicPartition, Long> minOffset, Future<?> done) {}
+  /** Offline events are buffered per view and source topic: one append never mixes topics. */
+  private record BufferKey(String view, String topic) {}
 
-  /** Buffered offline events of one view. */
+  /** A flush handed to the flush thread: the view's positions it commits. */
+  private record InFlight(String view, Map<TopicPartition, Long> positions, Future<?> done) {}
+
+  /** Buffered offline events of one view from one topic. */
   private static final class Buffer {
     final List<FeatureEvent> events = new ArrayList<>();
-    final Map<TopicPartition, Long> minOffset = new HashMap<>();
     long firstAddedMillis;
 
-    void add(FeatureEvent e, TopicPartition tp, long nowMillis) {
+    void add(FeatureEvent e, long nowMillis) {
       if (events.isEmpty()) {
         firstAddedMillis = nowMillis;
       }
       events.add(e);
-      minOffset.merge(tp, e.offset(), Math::min);
     }
 
-    void removePartitions(Collection<TopicPartition> tps) {
+    /** Drops the events of these partitions of {@code topic} (lost to another member). */
+    void removePartitions(String topic, Collection<TopicPartition> tps) {
       Set<Integer> parts = new HashSet<>();
       for (TopicPartition tp : tps) {
-        if (minOffset.remove(tp) != null) {
+        if (tp.topic().equals(topic)) {
           parts.add(tp.partition());
         }
       }

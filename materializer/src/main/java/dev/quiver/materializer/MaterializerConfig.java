@@ -28,8 +28,12 @@ public final class MaterializerConfig {
   public static final Duration DEFAULT_FLUSH_AGE = Duration.ofSeconds(60);
   /** {@code materializer.dead-letter-topic}. */
   public static final String DEFAULT_DEAD_LETTER_TOPIC = DeadLetters.DEFAULT_TOPIC;
-  /** {@code materializer.max-future-skew}: how far past now an event time may lie. */
-  public static final Duration DEFAULT_MAX_FUTURE_SKEW = Duration.ofHours(1);
+  /**
+   * {@code materializer.max-future-skew}: how far an event or created time may lie past the
+   * record's Kafka timestamp (the time it was produced), not past the time it is read, so the
+   * verdict is the same on every re-read.
+   */
+  public static final Duration DEFAULT_MAX_FUTURE_SKEW = Duration.ofSeconds(5);
   /** {@code materializer.poll-timeout}. */
   public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(200);
   /** {@code materializer.commit-interval}: how often Kafka group offsets are committed (lag only). */
@@ -38,6 +42,7 @@ public final class MaterializerConfig {
   private final String bootstrapServers;
   private final String groupId;
   private final Supplier<RegistrySnapshot> registry;
+  private final Supplier<RegistrySnapshot> freshRegistry;
   private final Set<String> views;
   private final OnlineSink online;
   private final OfflineSink offline;
@@ -56,6 +61,7 @@ public final class MaterializerConfig {
     this.bootstrapServers = b.bootstrapServers;
     this.groupId = b.groupId;
     this.registry = b.registry;
+    this.freshRegistry = b.freshRegistry != null ? b.freshRegistry : b.registry;
     this.views = Set.copyOf(b.views);
     this.online = b.online;
     this.offline = b.offline;
@@ -78,6 +84,8 @@ public final class MaterializerConfig {
   public String bootstrapServers() { return bootstrapServers; }
   public String groupId() { return groupId; }
   public Supplier<RegistrySnapshot> registry() { return registry; }
+  /** Reads the registry bypassing any cache (default: {@link #registry()}). */
+  public Supplier<RegistrySnapshot> freshRegistry() { return freshRegistry; }
   /** The views to materialize; empty = every view with a Kafka source. */
   public Set<String> views() { return views; }
   public OnlineSink online() { return online; }
@@ -98,6 +106,7 @@ public final class MaterializerConfig {
     private String bootstrapServers;
     private String groupId = DEFAULT_GROUP_ID;
     private Supplier<RegistrySnapshot> registry;
+    private Supplier<RegistrySnapshot> freshRegistry;
     private Set<String> views = new TreeSet<>();
     private OnlineSink online;
     private OfflineSink offline;
@@ -124,6 +133,14 @@ public final class MaterializerConfig {
       Objects.requireNonNull(snapshot, "snapshot");
       return withRegistry(() -> snapshot);
     }
+
+    /**
+     * How to read the registry now, bypassing the cache the {@link #withRegistry(Supplier)}
+     * supplier may keep (e.g. {@code FeatureStore::refreshRegistry}): asked before a record whose
+     * fingerprint no snapshot knows is dead-lettered, so a version applied a moment ago is not
+     * missed. Default: the registry supplier.
+     */
+    public Builder withFreshRegistry(Supplier<RegistrySnapshot> fresh) { this.freshRegistry = fresh; return this; }
 
     /** Only these views (default: all views with a Kafka source, including ones applied later). */
     public Builder withViews(Set<String> views) { this.views = new TreeSet<>(views); return this; }

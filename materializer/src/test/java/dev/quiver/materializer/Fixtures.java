@@ -9,7 +9,6 @@ import dev.quiver.online.OnlineFeatures;
 import dev.quiver.online.OnlineStore;
 import dev.quiver.registry.Definitions;
 import dev.quiver.registry.Entity;
-import dev.quiver.registry.EventOrder;
 import dev.quiver.registry.FeatureEvent;
 import dev.quiver.registry.FeatureView;
 import dev.quiver.registry.FeatureViewVersion;
@@ -23,6 +22,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +59,12 @@ final class Fixtures {
     return b.build();
   }
 
+  /** Definitions with one view whose source reads {@code topic}. */
+  static Definitions defsWithTopic(String view, String topic) {
+    return Definitions.builder().withEntity(driver()).withSource(Source.kafka("src_" + view, topic))
+        .withView(view(view, false)).build();
+  }
+
   static Definitions withAccRate(Definitions d, String view) {
     Definitions.Builder b = Definitions.builder();
     d.entities().values().forEach(b::withEntity);
@@ -86,8 +92,13 @@ final class Fixtures {
     return r;
   }
 
+  /**
+   * The created time of row i: BASE + 1 h + (37 i mod 11) s. It differs between the events of one
+   * driver (unlike the event minute's 7 values it follows no offset order), so among events with
+   * the same event time the created time, not the offset, decides which is latest.
+   */
   static Instant created(long i) {
-    return BASE.plusSeconds(3600 + (i % 5));
+    return BASE.plusSeconds(3600 + (37 * i) % 11);
   }
 
   /** The event a row becomes once stored (values in the given version's feature order). */
@@ -103,54 +114,117 @@ final class Fixtures {
         created == null ? FeatureEvent.NO_CREATED_TIME : Timestamps.toMicros(created), partition, offset, values);
   }
 
-  /** The latest event per entity by the ordering rule. */
+  /**
+   * The latest event per entity, computed here and not by the product's {@code EventOrder}: the
+   * events of each entity sorted by (event time, created time, partition, offset), a missing
+   * created time ({@link FeatureEvent#NO_CREATED_TIME}, the smallest long) first; the last wins.
+   */
   static Map<Long, FeatureEvent> latest(List<FeatureEvent> events) {
-    Map<Long, FeatureEvent> out = new HashMap<>();
+    Comparator<FeatureEvent> order = Comparator.comparingLong(FeatureEvent::eventMicros)
+        .thenComparingLong(FeatureEvent::createdMicros)
+        .thenComparingInt(FeatureEvent::partition)
+        .thenComparingLong(FeatureEvent::offset);
+    Map<Long, List<FeatureEvent>> byEntity = new HashMap<>();
     for (FeatureEvent e : events) {
-      out.merge((Long) e.keys().get(0), e, (a, b) -> EventOrder.compare(a, b) >= 0 ? a : b);
+      byEntity.computeIfAbsent((Long) e.keys().get(0), k -> new ArrayList<>()).add(e);
     }
+    Map<Long, FeatureEvent> out = new HashMap<>();
+    byEntity.forEach((k, list) -> {
+      List<FeatureEvent> sorted = new ArrayList<>(list);
+      sorted.sort(order);
+      out.put(k, sorted.get(sorted.size() - 1));
+    });
     return out;
+  }
+
+  /**
+   * How many entities' latest event would change if created times were ignored (ties on the event
+   * time broken by offset alone): a fixture where this is 0 proves nothing about created times.
+   */
+  static long entitiesDecidedByCreatedTime(List<FeatureEvent> events) {
+    Map<Long, FeatureEvent> withCreated = latest(events);
+    Map<Long, FeatureEvent> withoutCreated = latest(events.stream().map(e -> new FeatureEvent(e.view(),
+        e.schemaVersion(), e.keys(), e.eventMicros(), 0, e.partition(), e.offset(), e.values())).toList());
+    return withCreated.entrySet().stream()
+        .filter(en -> en.getValue().offset() != withoutCreated.get(en.getKey()).offset()).count();
   }
 
   static long offlineRowCount(OfflineStore store, String view) {
     return store.committedFiles(view).stream().mapToLong(CommittedFile::rows).sum();
   }
 
-  /** (partition, offset, driver_id, event micros, trips) of every committed row, read by DuckDB. */
+  /** The columns every data file starts with, and their DuckDB types. */
+  static final List<String> FIXED_COLUMNS = List.of("driver_id BIGINT", "event_timestamp TIMESTAMP WITH TIME ZONE",
+      "created_timestamp TIMESTAMP WITH TIME ZONE", "_partition INTEGER", "_offset BIGINT");
+  /** The DuckDB type of each feature of the fixture views. */
+  static final Map<String, String> FEATURE_TYPES = Map.of("conv_rate", "FLOAT", "trips", "BIGINT", "note", "VARCHAR",
+      "acc_rate", "DOUBLE");
+
+  /**
+   * Every column of every committed row, read file by file by DuckDB, as
+   * {@code partition/offset/driver_id/event micros/created micros or null/feature.../}; asserts
+   * each file's columns are exactly the fixed ones then the features of its version, typed.
+   */
   static List<String> offlineRows(OfflineStore store, String view) throws Exception {
-    List<String> files = store.committedFiles(view).stream().map(f -> "'" + f.path() + "'").toList();
-    if (files.isEmpty()) {
-      return List.of();
-    }
     List<String> out = new ArrayList<>();
-    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
-         Statement st = c.createStatement();
-         ResultSet rs = st.executeQuery("SELECT _partition, _offset, driver_id, epoch_us(event_timestamp), trips "
-             + "FROM read_parquet([" + String.join(",", files) + "], union_by_name=true)")) {
-      while (rs.next()) {
-        out.add(rs.getInt(1) + "/" + rs.getLong(2) + "/" + rs.getLong(3) + "/" + rs.getLong(4) + "/" + rs.getLong(5));
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement()) {
+      for (CommittedFile f : store.committedFiles(view)) {
+        List<String> columns = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery("DESCRIBE SELECT * FROM read_parquet('" + f.path() + "', hive_partitioning = false)")) {
+          while (rs.next()) {
+            columns.add(rs.getString(1) + " " + rs.getString(2));
+          }
+        }
+        assertThat(columns.subList(0, Math.min(5, columns.size()))).as("columns of %s", f.path())
+            .isEqualTo(FIXED_COLUMNS);
+        List<String> features = new ArrayList<>();
+        for (String col : columns.subList(5, columns.size())) {
+          String name = col.substring(0, col.indexOf(' '));
+          assertThat(col).as("feature column of %s", f.path()).isEqualTo(name + " " + FEATURE_TYPES.get(name));
+          features.add(name);
+        }
+        String sql = "SELECT _partition, _offset, driver_id, epoch_us(event_timestamp), epoch_us(created_timestamp)"
+            + features.stream().map(n -> ", " + n).collect(Collectors.joining()) + " FROM read_parquet('" + f.path() + "', hive_partitioning = false)";
+        try (ResultSet rs = st.executeQuery(sql)) {
+          while (rs.next()) {
+            StringBuilder row = new StringBuilder();
+            for (int i = 1; i <= 5 + features.size(); i++) {
+              row.append(rs.getObject(i)).append('/');
+            }
+            out.add(row.toString());
+          }
+        }
       }
     }
     return out;
   }
 
-  static List<String> rowsOf(List<FeatureEvent> events, int tripsIndex) {
-    return events.stream().map(e -> e.partition() + "/" + e.offset() + "/" + e.keys().get(0) + "/"
-        + e.eventMicros() + "/" + e.values().get(tripsIndex)).collect(Collectors.toList());
+  /** The rows {@link #offlineRows} reads for these events. */
+  static List<String> rowsOf(List<FeatureEvent> events) {
+    return events.stream().map(e -> {
+      StringBuilder row = new StringBuilder().append(e.partition()).append('/').append(e.offset()).append('/')
+          .append(e.keys().get(0)).append('/').append(e.eventMicros()).append('/')
+          .append(e.createdMicros() == FeatureEvent.NO_CREATED_TIME ? null : (Object) e.createdMicros()).append('/');
+      e.values().forEach(v -> row.append(v).append('/'));
+      return row.toString();
+    }).collect(Collectors.toList());
   }
 
-  /** Asserts the online store holds exactly the latest event per entity (trips identifies the row). */
+  /** Asserts the online store holds exactly the latest event per entity: every feature and the event time. */
   static void assertOnlineHoldsLatest(OnlineStore store, String view, List<FeatureEvent> produced) {
     Map<Long, FeatureEvent> latest = latest(produced);
     List<Long> ids = new ArrayList<>(latest.keySet());
-    OnlineFeatures got = store.get(List.of(view + ":trips", view + ":note"), Map.of("driver_id", ids),
+    List<String> features = List.of("conv_rate", "trips", "note");
+    OnlineFeatures got = store.get(features.stream().map(f -> view + ":" + f).toList(), Map.of("driver_id", ids),
         BASE.plusSeconds(86_400));
     for (int i = 0; i < ids.size(); i++) {
       FeatureEvent want = latest.get(ids.get(i));
-      FeatureValue trips = got.value(i, 0);
-      assertThat(trips.value()).as("trips of driver %s", ids.get(i)).isEqualTo(want.values().get(1));
-      assertThat(got.value(i, 1).value()).isEqualTo(want.values().get(2));
-      assertThat(trips.eventTime()).isEqualTo(Timestamps.fromMicros(want.eventMicros()));
+      for (int f = 0; f < features.size(); f++) {
+        FeatureValue v = got.value(i, f);
+        assertThat(v.value()).as("%s of driver %s", features.get(f), ids.get(i)).isEqualTo(want.values().get(f));
+        assertThat(v.eventTime()).as("event time of driver %s", ids.get(i))
+            .isEqualTo(Timestamps.fromMicros(want.eventMicros()));
+      }
     }
   }
 }

@@ -15,9 +15,13 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * A materializer in a JVM of its own, for the crash test: {@code bootstrap group onlineDir
- * offlineDir view partitions drain}. With {@code drain=true} it exits 0 once its stores' positions
- * reach the end of every partition (after a clean shutdown); otherwise it runs until killed.
+ * A materializer in a JVM of its own, for the crash tests: {@code bootstrap group onlineDir
+ * offlineDir view partitions drain [registry]}. With {@code drain=true} it exits 0 once both
+ * stores' positions (online next in the online meta, the view's offline position in the offline
+ * store's commit records) reach the end of every partition, after a clean shutdown; otherwise it
+ * runs until killed or halted at a crash point (system properties of {@code CrashPoint}).
+ * {@code registry} is {@code v1} (default: the view as {@link Fixtures#defs}) or {@code v2} (then
+ * with the {@code acc_rate} feature added, a second version).
  */
 public final class MaterializerChild {
   private MaterializerChild() {}
@@ -30,7 +34,7 @@ public final class MaterializerChild {
     String view = args[4];
     int partitions = Integer.parseInt(args[5]);
     boolean drain = Boolean.parseBoolean(args[6]);
-    RegistrySnapshot registry = Fixtures.apply(RegistrySnapshot.empty(), Fixtures.defs(view));
+    RegistrySnapshot registry = registry(view, args.length > 7 ? args[7] : "v1");
     try (OnlineStore online = OnlineStore.open(onlineDir, registry);
          OfflineStore offline = OfflineStore.open(offlineDir, registry)) {
       Materializer m = Materializer.create(MaterializerConfig.builder()
@@ -64,9 +68,10 @@ public final class MaterializerChild {
           List<String> behind = new ArrayList<>();
           for (var e : ends.entrySet()) {
             String key = Positions.metaKey(group, topic, e.getKey().partition());
-            Positions pos = online.readMeta(key).map(b -> Positions.decode(key, b)).orElse(Positions.START);
-            if (pos.onlineNext() < e.getValue().offset() || pos.offlineNext() < e.getValue().offset()) {
-              behind.add(e.getKey() + " at " + pos + " of " + e.getValue().offset());
+            long onlineNext = online.readMeta(key).map(b -> Positions.decode(key, b)).orElse(Positions.START).onlineNext();
+            long offlineNext = offline.position(view, topic, e.getKey().partition());
+            if (onlineNext < e.getValue().offset() || offlineNext < e.getValue().offset()) {
+              behind.add(e.getKey() + " at online " + onlineNext + ", offline " + offlineNext + " of " + e.getValue().offset());
             }
           }
           if (behind.isEmpty()) {
@@ -79,5 +84,10 @@ public final class MaterializerChild {
       System.out.println("drained; failure=" + m.failure());
       System.exit(m.failure().isPresent() ? 3 : 0);
     }
+  }
+
+  static RegistrySnapshot registry(String view, String which) {
+    RegistrySnapshot v1 = Fixtures.apply(RegistrySnapshot.empty(), Fixtures.defs(view));
+    return which.equals("v2") ? Fixtures.apply(v1, Fixtures.withAccRate(v1.definitions(), view)) : v1;
   }
 }

@@ -12,6 +12,7 @@ import static dev.quiver.materializer.Fixtures.topic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.quiver.offline.CommittedFile;
 import dev.quiver.offline.OfflineStore;
 import dev.quiver.online.OnlineStore;
 import dev.quiver.registry.FeatureEvent;
@@ -21,6 +22,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -128,6 +130,8 @@ abstract class MaterializerEndToEndContract {
     FeatureViewVersion v1 = reg.get().currentVersion(view);
     List<FeatureEvent> sent = send(producer(reg), v1, v1, 0, 5_000, 200);
 
+    assertThat(Fixtures.entitiesDecidedByCreatedTime(sent)).as("entities whose latest the created time decides")
+        .isPositive();
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     Materializer m = start("g-basic", reg, online, offline, "dlq-basic", meters);
     await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(offline, view) >= sent.size());
@@ -139,7 +143,7 @@ abstract class MaterializerEndToEndContract {
     }
     m.shutdown();
 
-    assertThat(offlineRows(offline, view)).containsExactlyInAnyOrderElementsOf(rowsOf(sent, 1));
+    assertThat(offlineRows(offline, view)).containsExactlyInAnyOrderElementsOf(rowsOf(sent));
     Fixtures.assertOnlineHoldsLatest(online, view, sent);
     assertThat(meters.get("quiver.materializer.records").tag("view", view).counter().count()).isEqualTo(5_000);
     assertThat(meters.get("quiver.materializer.flush").tag("view", view).timer().count()).isPositive();
@@ -199,8 +203,9 @@ abstract class MaterializerEndToEndContract {
         }
         expectedByOffset.put(raw.send(rec).get().offset(), b.reason());
         Map<String, Object> r = row(100 + i, 10);
-        long off = raw.send(new ProducerRecord<>(topic(view), 0, enc.key(r), enc.value(r))).get().offset();
-        goodEvents.add(expected(view, v1, r, null, 0, off));
+        var md = raw.send(new ProducerRecord<>(topic(view), 0, enc.key(r), enc.value(r))).get();
+        // No created_ts header: the created time is the record's Kafka timestamp.
+        goodEvents.add(expected(view, v1, r, Instant.ofEpochMilli(md.timestamp()), 0, md.offset()));
       }
     }
 
@@ -227,7 +232,7 @@ abstract class MaterializerEndToEndContract {
     }
     assertThat(letters.stream().map(l -> Long.parseLong(header(l, DeadLetters.SOURCE_OFFSET))).toList())
         .containsExactlyInAnyOrderElementsOf(expectedByOffset.keySet());
-    assertThat(offlineRows(offline, view)).containsExactlyInAnyOrderElementsOf(rowsOf(goodEvents, 1));
+    assertThat(offlineRows(offline, view)).containsExactlyInAnyOrderElementsOf(rowsOf(goodEvents));
   }
 
   @Test
@@ -253,7 +258,7 @@ abstract class MaterializerEndToEndContract {
     m.shutdown();
 
     assertThat(m.deadLetterCount()).isZero();
-    assertThat(offlineRows(offline, view)).containsExactlyInAnyOrderElementsOf(rowsOf(sent, 1));
+    assertThat(offlineRows(offline, view)).containsExactlyInAnyOrderElementsOf(rowsOf(sent));
     assertThat(offline.committedFiles(view)).allSatisfy(f -> assertThat(f.schemaVersion()).isEqualTo(2));
     Fixtures.assertOnlineHoldsLatest(online, view, sent);
     // v1 events carry no acc_rate: they resolve to null, v2 events keep theirs.
@@ -286,8 +291,8 @@ abstract class MaterializerEndToEndContract {
     await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(offline, later) >= b.size());
     m.shutdown();
 
-    assertThat(offlineRows(offline, later)).containsExactlyInAnyOrderElementsOf(rowsOf(b, 1));
-    assertThat(offlineRows(offline, first)).containsExactlyInAnyOrderElementsOf(rowsOf(a, 1));
+    assertThat(offlineRows(offline, later)).containsExactlyInAnyOrderElementsOf(rowsOf(b));
+    assertThat(offlineRows(offline, first)).containsExactlyInAnyOrderElementsOf(rowsOf(a));
     Fixtures.assertOnlineHoldsLatest(online, later, b);
     Fixtures.assertOnlineHoldsLatest(online, first, a);
   }
@@ -325,8 +330,242 @@ abstract class MaterializerEndToEndContract {
     m2.shutdown();
 
     List<String> rows = offlineRows(offline, view);
-    assertThat(rows).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(rowsOf(sent, 1));
+    assertThat(rows).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(rowsOf(sent));
     Fixtures.assertOnlineHoldsLatest(online, view, sent);
+  }
+
+  // ------------------------------------------------------------------ sources and sink positions
+
+  @Test
+  void shouldStoreANewTopicsEventsInBothStoresWhenAViewsSourceTopicChangesAndTheirOffsetsOverlapTheOldOnes()
+      throws Exception {
+    String view = "e2e_topic";
+    String oldTopic = "e2e_topic.old";
+    String newTopic = "e2e_topic.new";
+    createTopic(oldTopic, 2);
+    createTopic(newTopic, 2);
+    AtomicReference<RegistrySnapshot> reg = new AtomicReference<>(apply(RegistrySnapshot.empty(),
+        Fixtures.defsWithTopic(view, oldTopic)));
+    OnlineStore online = closing(OnlineStore.open(dir.resolve("online"), reg.get()));
+    OfflineStore offline = closing(OfflineStore.open(dir.resolve("offline"), reg::get));
+    FeatureProducer p = producer(reg);
+    FeatureViewVersion v1 = reg.get().currentVersion(view);
+    List<FeatureEvent> a = send(p, v1, v1, 0, 600, 30);
+    assertThat(a).allSatisfy(e -> assertThat(e.offset()).isLessThan(600));
+    Materializer m = start("g-topic", reg, online, offline, "dlq-topic", new SimpleMeterRegistry());
+    await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(offline, view) >= a.size());
+
+    // The source now reads another topic; its offsets start again at 0 and overlap the old ones.
+    reg.set(apply(reg.get(), Fixtures.defsWithTopic(view, newTopic)));
+    List<CompletableFuture<FeatureEvent>> fs = new ArrayList<>();
+    for (long i = 600; i < 1_200; i++) {
+      Map<String, Object> r = row(i, 30);
+      r.put("event_timestamp", ((Instant) r.get("event_timestamp")).plusSeconds(86_400)); // newer than any before
+      Instant c = created(i);
+      FeatureViewVersion cur = reg.get().currentVersion(view);
+      fs.add(p.send(cur, r, c).thenApply(sent -> {
+        assertThat(sent.topic()).isEqualTo(newTopic);
+        return expected(view, cur, r, c, sent.partition(), sent.offset());
+      }));
+    }
+    List<FeatureEvent> b = fs.stream().map(CompletableFuture::join).toList();
+    assertThat(b).anySatisfy(e -> assertThat(e.offset()).isZero());
+    List<FeatureEvent> all = new ArrayList<>(a);
+    all.addAll(b);
+    await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(offline, view) >= all.size());
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> Fixtures.assertOnlineHoldsLatest(online, view, b));
+    m.shutdown();
+
+    assertThat(m.deadLetterCount()).isZero();
+    assertThat(offlineRows(offline, view)).containsExactlyInAnyOrderElementsOf(rowsOf(all));
+    assertThat(offline.committedRanges(view, newTopic, 0)).isNotEmpty();
+    assertThat(offline.position(view, newTopic, 0) + offline.position(view, newTopic, 1)).isEqualTo(b.size());
+    Fixtures.assertOnlineHoldsLatest(online, view, all);
+  }
+
+  @Test
+  void shouldDeadLetterARecordWhoseViewReadsAnotherTopic() throws Exception {
+    String dlq = "dlq-wrong-topic";
+    createTopic(topic("e2e_wt_a"), 1);
+    createTopic(topic("e2e_wt_b"), 1);
+    AtomicReference<RegistrySnapshot> reg = new AtomicReference<>(apply(RegistrySnapshot.empty(),
+        defs("e2e_wt_a", "e2e_wt_b")));
+    OnlineStore online = closing(OnlineStore.open(dir.resolve("online"), reg.get()));
+    OfflineStore offline = closing(OfflineStore.open(dir.resolve("offline"), reg::get));
+    EventEncoder encA = EventEncoder.of(reg.get().currentVersion("e2e_wt_a"));
+    EventEncoder encB = EventEncoder.of(reg.get().currentVersion("e2e_wt_b"));
+    Map<String, Object> r = row(7, 100);
+    Properties pp = new Properties();
+    pp.put("bootstrap.servers", bootstrapServers());
+    try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer())) {
+      // A record of view a in the topic of view b, then a good record of b.
+      raw.send(new ProducerRecord<>(topic("e2e_wt_b"), 0, encA.key(r), encA.value(r))).get();
+      raw.send(new ProducerRecord<>(topic("e2e_wt_b"), 0, encB.key(r), encB.value(r))).get();
+    }
+    Materializer m = start("g-wrong-topic", reg, online, offline, dlq, new SimpleMeterRegistry());
+    List<ConsumerRecord<byte[], byte[]>> letters = readAll(dlq, 1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> offlineRowCount(offline, "e2e_wt_b") >= 1);
+    m.shutdown();
+
+    assertThat(letters).hasSize(1);
+    assertThat(header(letters.get(0), DeadLetters.ERROR_CLASS)).isEqualTo(DeadLetters.Reason.WRONG_TOPIC.name());
+    assertThat(header(letters.get(0), DeadLetters.ERROR_MESSAGE))
+        .isEqualTo("Cannot accept event of e2e_wt_a from topic quiver.e2e_wt_b: the view reads topic quiver.e2e_wt_a");
+    assertThat(header(letters.get(0), DeadLetters.SOURCE_OFFSET)).isEqualTo("0");
+    assertThat(offlineRowCount(offline, "e2e_wt_a")).isZero();
+    assertThat(offlineRowCount(offline, "e2e_wt_b")).isEqualTo(1);
+    assertThat(online.get(List.of("e2e_wt_a:trips"), Map.of("driver_id", List.of(7L)), Fixtures.BASE.plusSeconds(3600))
+        .value(0, 0).status()).isEqualTo(dev.quiver.online.FeatureStatus.NOT_FOUND);
+  }
+
+  @Test
+  void shouldCatchUpAMovedOfflineRootFromKafkaAndLeaveTheOnlineStoreAsItWas() throws Exception {
+    String view = "e2e_moved_offline";
+    createTopic(topic(view), 3);
+    AtomicReference<RegistrySnapshot> reg = new AtomicReference<>(apply(RegistrySnapshot.empty(), defs(view)));
+    OnlineStore online = closing(OnlineStore.open(dir.resolve("online"), reg.get()));
+    Path root = dir.resolve("offline");
+    OfflineStore first = OfflineStore.open(root, reg::get);
+    FeatureViewVersion v1 = reg.get().currentVersion(view);
+    List<FeatureEvent> sent = send(producer(reg), v1, v1, 0, 3_000, 100);
+    Materializer m1 = start("g-moved-offline", reg, online, first, "dlq-moved", new SimpleMeterRegistry());
+    await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(first, view) >= sent.size());
+    m1.shutdown();
+    first.close();
+    List<String> onlineBefore = onlineDump(online, view, sent);
+
+    Files.move(root, dir.resolve("offline-moved"));
+    OfflineStore fresh = closing(OfflineStore.open(root, reg::get));
+    Materializer m2 = start("g-moved-offline", reg, online, fresh, "dlq-moved", new SimpleMeterRegistry());
+    await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(fresh, view) >= sent.size());
+    m2.shutdown();
+
+    assertThat(offlineRows(fresh, view)).containsExactlyInAnyOrderElementsOf(rowsOf(sent));
+    assertThat(onlineDump(online, view, sent)).isEqualTo(onlineBefore);
+    Fixtures.assertOnlineHoldsLatest(online, view, sent);
+  }
+
+  @Test
+  void shouldCatchUpANewOnlineStoreFromKafkaAndLeaveTheOfflineStoreAsItWas() throws Exception {
+    String view = "e2e_new_online";
+    createTopic(topic(view), 3);
+    AtomicReference<RegistrySnapshot> reg = new AtomicReference<>(apply(RegistrySnapshot.empty(), defs(view)));
+    OnlineStore first = OnlineStore.open(dir.resolve("online"), reg.get());
+    OfflineStore offline = closing(OfflineStore.open(dir.resolve("offline"), reg::get));
+    FeatureViewVersion v1 = reg.get().currentVersion(view);
+    List<FeatureEvent> sent = send(producer(reg), v1, v1, 0, 3_000, 100);
+    Materializer m1 = start("g-new-online", reg, first, offline, "dlq-new-online", new SimpleMeterRegistry());
+    await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(offline, view) >= sent.size());
+    m1.shutdown();
+    first.close();
+    List<CommittedFile> filesBefore = offline.committedFiles(view);
+
+    OnlineStore fresh = closing(OnlineStore.open(dir.resolve("online-new"), reg.get()));
+    Materializer m2 = start("g-new-online", reg, fresh, offline, "dlq-new-online", new SimpleMeterRegistry());
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        .untilAsserted(() -> Fixtures.assertOnlineHoldsLatest(fresh, view, sent));
+    m2.shutdown();
+
+    assertThat(offline.committedFiles(view)).isEqualTo(filesBefore);
+    assertThat(offlineRows(offline, view)).containsExactlyInAnyOrderElementsOf(rowsOf(sent));
+  }
+
+  @Test
+  void shouldReadTheRegistryAfreshBeforeDeadLetteringARecordOfAVersionItDoesNotKnow() throws Exception {
+    String view = "e2e_fresh";
+    createTopic(topic(view), 1);
+    RegistrySnapshot s1 = apply(RegistrySnapshot.empty(), defs(view));
+    RegistrySnapshot s2 = apply(s1, Fixtures.withAccRate(s1.definitions(), view));
+    OnlineStore online = closing(OnlineStore.open(dir.resolve("online"), s1));
+    OfflineStore offline = closing(OfflineStore.open(dir.resolve("offline"), () -> s2));
+    AtomicReference<RegistrySnapshot> producerReg = new AtomicReference<>(s2);
+    FeatureViewVersion v2 = s2.currentVersion(view);
+    List<FeatureEvent> sent = send(producer(producerReg), v2, v2, 0, 10, 10);
+    // The registry the materializer reads every loop is a cache that still holds version 1.
+    Materializer m = closing(Materializer.create(MaterializerConfig.builder()
+        .withBootstrapServers(bootstrapServers()).withGroupId("g-fresh")
+        .withRegistry(() -> s1).withFreshRegistry(() -> s2)
+        .withOnlineSink(online).withOfflineSink(offline).withOnRegistryChange(online::useRegistry)
+        .withFlushSize(2_000).withFlushAge(Duration.ofMillis(300)).withDeadLetterTopic("dlq-fresh")
+        .withConsumerProperty("session.timeout.ms", "10000").build()).start());
+    await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(offline, view) >= sent.size());
+    m.shutdown();
+
+    assertThat(m.deadLetterCount()).isZero();
+    assertThat(offlineRows(offline, view)).containsExactlyInAnyOrderElementsOf(rowsOf(sent));
+    Fixtures.assertOnlineHoldsLatest(online, view, sent);
+  }
+
+  @Test
+  void shouldResumeAStoreWrittenBeforePositionsMovedToTheOfflineStoreFromItsVersion1OfflineNext() throws Exception {
+    String view = "e2e_upgrade";
+    String group = "g-upgrade";
+    createTopic(topic(view), 2);
+    AtomicReference<RegistrySnapshot> reg = new AtomicReference<>(apply(RegistrySnapshot.empty(), defs(view)));
+    OnlineStore online = closing(OnlineStore.open(dir.resolve("online"), reg.get()));
+    Path root = dir.resolve("offline");
+    OfflineStore first = OfflineStore.open(root, reg::get);
+    FeatureViewVersion v1 = reg.get().currentVersion(view);
+    FeatureProducer p = producer(reg);
+    List<FeatureEvent> a = send(p, v1, v1, 0, 1_000, 50);
+    Materializer m1 = start(group, reg, online, first, "dlq-upgrade", new SimpleMeterRegistry());
+    await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(first, view) >= a.size());
+    m1.shutdown();
+    long[] next = {first.position(view, topic(view), 0), first.position(view, topic(view), 1)};
+    first.close();
+    // Turn the stores into what the previous release wrote: commit records of format version 1
+    // (no topics, no positions) and online positions of version 1 holding the offline next.
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    try (var records = Files.list(root.resolve(view).resolve("_commits"))) {
+      for (Path r : records.toList()) {
+        var o = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(r.toFile());
+        o.put("formatVersion", 1);
+        o.remove("positions");
+        o.get("ranges").forEach(n -> ((com.fasterxml.jackson.databind.node.ObjectNode) n).remove("topic"));
+        o.get("files").forEach(n -> ((com.fasterxml.jackson.databind.node.ObjectNode) n).remove("topic"));
+        if (o.get("files").isEmpty()) {
+          Files.delete(r); // the previous release wrote no position-only records
+        } else {
+          json.writeValue(r.toFile(), o);
+        }
+      }
+    }
+    Map<String, byte[]> v1Positions = new HashMap<>();
+    for (int part = 0; part < 2; part++) {
+      v1Positions.put(dev.quiver.materializer.internal.Positions.metaKey(group, topic(view), part),
+          ByteBuffer.allocate(17).put((byte) 1).putLong(next[part]).putLong(next[part]).array());
+    }
+    online.write(List.of(), v1Positions);
+
+    OfflineStore upgraded = closing(OfflineStore.open(root, reg::get));
+    assertThat(upgraded.position(view, topic(view), 0)).isZero();
+    List<FeatureEvent> b = send(p, v1, v1, 1_000, 1_500, 50);
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    Materializer m2 = start(group, reg, online, upgraded, "dlq-upgrade", meters);
+    await().atMost(Duration.ofSeconds(60)).until(() -> offlineRowCount(upgraded, view) >= a.size() + b.size());
+    m2.shutdown();
+
+    assertThat(meters.get("quiver.materializer.records").tag("view", view).counter().count())
+        .as("records read after the upgrade: only the new ones, no replay from 0").isEqualTo(b.size());
+    List<FeatureEvent> all = new ArrayList<>(a);
+    all.addAll(b);
+    assertThat(offlineRows(upgraded, view)).containsExactlyInAnyOrderElementsOf(rowsOf(all));
+    Fixtures.assertOnlineHoldsLatest(online, view, all);
+  }
+
+  /** Every feature, status and event time the online store serves for the drivers of these events. */
+  static List<String> onlineDump(OnlineStore online, String view, List<FeatureEvent> events) {
+    List<Long> ids = events.stream().map(e -> (Long) e.keys().get(0)).distinct().sorted().toList();
+    var got = online.get(List.of(view + ":conv_rate", view + ":trips", view + ":note"), Map.of("driver_id", ids),
+        Fixtures.BASE.plusSeconds(86_400));
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      for (int f = 0; f < 3; f++) {
+        var v = got.value(i, f);
+        out.add(ids.get(i) + ":" + f + "=" + v.status() + "/" + v.value() + "/" + v.eventTime());
+      }
+    }
+    return out;
   }
 
   List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {

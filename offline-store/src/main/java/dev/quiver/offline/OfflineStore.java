@@ -51,34 +51,45 @@ import org.apache.parquet.io.LocalOutputFile;
  *
  * <h2>Layout</h2>
  * <pre>
- * &lt;root&gt;/&lt;view&gt;/v&lt;version&gt;/date=&lt;YYYY-MM-DD&gt;/part-&lt;partition&gt;-&lt;firstOffset&gt;-&lt;lastOffset&gt;.parquet
+ * &lt;root&gt;/&lt;view&gt;/v&lt;version&gt;/date=&lt;YYYY-MM-DD&gt;/part-&lt;topic&gt;-&lt;partition&gt;-&lt;firstOffset&gt;-&lt;lastOffset&gt;.parquet
  * &lt;root&gt;/&lt;view&gt;/_commits/&lt;sequence, 20 digits&gt;.json
  * </pre>
  * A data file holds the events of one schema version, one UTC event date and one source
- * partition, sorted by offset. Columns: the join keys (required), {@code event_timestamp}
+ * (topic, partition), sorted by offset; its name leaves out {@code <topic>-} when the events
+ * came without a topic (and so did names written before format version 2). Columns: the join keys (required), {@code event_timestamp}
  * (timestamp-micros UTC, required), {@code created_timestamp} (timestamp-micros UTC, null when
  * the event has none), {@code _partition} (int), {@code _offset} (long), then the features of the
  * version (nullable), typed by {@link ValueType}'s mapping; snappy.
  *
- * <h2>Commit record, format version 1</h2>
+ * <h2>Commit record, format version 2</h2>
  * One append is one commit. The data files are written under temporary names
  * ({@code .tmp-*.parquet}), fsync'd and renamed into place; then the commit record is written
  * to {@code _commits/.tmp-*}, fsync'd and renamed to its final name. It is UTF-8 JSON:
  * <pre>
  * {
  *   "format" : "quiver-offline-commit",
- *   "formatVersion" : 1,
+ *   "formatVersion" : 2,
  *   "view" : "driver_hourly_stats",
  *   "sequence" : 1,
- *   "ranges" : [ { "partition" : 0, "firstOffset" : 0, "lastOffset" : 9 } ],
- *   "files" : [ { "path" : "v1/date=2024-05-01/part-0-0-9.parquet", "schemaVersion" : 1,
- *                 "date" : "2024-05-01", "partition" : 0, "firstOffset" : 0, "lastOffset" : 9,
- *                 "rows" : 10, "minEventMicros" : ..., "maxEventMicros" : ... } ]
+ *   "ranges" : [ { "topic" : "quiver.driver_hourly_stats", "partition" : 0, "firstOffset" : 0, "lastOffset" : 9 } ],
+ *   "positions" : [ { "topic" : "quiver.driver_hourly_stats", "partition" : 0, "next" : 12 } ],
+ *   "files" : [ { "path" : "v1/date=2024-05-01/part-quiver.driver_hourly_stats-0-0-9.parquet", "schemaVersion" : 1,
+ *                 "date" : "2024-05-01", "topic" : "quiver.driver_hourly_stats", "partition" : 0,
+ *                 "firstOffset" : 0, "lastOffset" : 9, "rows" : 10, "minEventMicros" : ..., "maxEventMicros" : ... } ]
  * }
  * </pre>
- * {@code ranges} are the inclusive source offset ranges the append covered, per partition;
- * {@code path} is relative to the view's directory. A reader rejects another {@code format}
- * or a {@code formatVersion} it does not know.
+ * {@code ranges} are the inclusive source offset ranges the append covered, per (topic,
+ * partition); {@code positions} the view's positions it committed (see {@link
+ * OfflineSink#append}): a record may have no files and no ranges and only move positions.
+ * {@code path} is relative to the view's directory. A reader rejects another {@code format} or
+ * a {@code formatVersion} it does not know.
+ *
+ * <p>Format version 1 (still read) had no {@code topic} in ranges and files and no {@code
+ * positions}. Its ranges are taken to be of the view's Kafka topic in the registry at open (the
+ * topic is not recorded anywhere else; a view whose topic changed before the upgrade has its
+ * version-1 ranges attributed to the new topic, and events of the new topic at those offsets
+ * would be taken as committed). It contributes no positions: a store holding only version-1
+ * records has position 0 everywhere.
  *
  * <h2>Recovery</h2>
  * On {@link #open}, temporary files and data files that no commit record names (left by a crash
@@ -88,7 +99,7 @@ import org.apache.parquet.io.LocalOutputFile;
  */
 public final class OfflineStore implements OfflineSink {
   public static final String COMMIT_FORMAT = "quiver-offline-commit";
-  public static final int COMMIT_FORMAT_VERSION = 1;
+  public static final int COMMIT_FORMAT_VERSION = 2;
   static final String COMMITS_DIR = "_commits";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -103,10 +114,14 @@ public final class OfflineStore implements OfflineSink {
   /** The file whose exclusive lock marks the one writer of a store. */
   public static final String LOCK_FILE = ".writer.lock";
 
+  /** A source partition: (Kafka topic, partition). */
+  private record SourcePartition(String topic, int partition) {}
+
   private static final class ViewState {
     long nextSequence = 1;
     final List<CommittedFile> files = new ArrayList<>();
-    final Map<Integer, List<OffsetRange>> ranges = new TreeMap<>();
+    final Map<SourcePartition, List<OffsetRange>> ranges = new java.util.HashMap<>();
+    final Map<SourcePartition, Long> positions = new java.util.HashMap<>();
   }
 
   private OfflineStore(Path root, Supplier<RegistrySnapshot> registry) {
@@ -210,7 +225,8 @@ public final class OfflineStore implements OfflineSink {
       }
       records.sort(Comparator.naturalOrder());
       for (Path p : records) {
-        CommitRecord rec = CommitRecord.parse(p, Files.readString(p, StandardCharsets.UTF_8), viewDir);
+        CommitRecord rec = CommitRecord.parse(p, Files.readString(p, StandardCharsets.UTF_8), viewDir,
+            defaultTopic(view));
         if (!rec.view.equals(view)) {
           throw new QuiverException("Cannot read commit record " + p + ": it names view " + rec.view
               + " but lies under " + view);
@@ -223,6 +239,7 @@ public final class OfflineStore implements OfflineSink {
         for (OffsetRange r : rec.ranges) {
           addRange(st, r);
         }
+        rec.positions.forEach((sp, next) -> st.positions.merge(sp, next, Math::max));
       }
     }
     try (Stream<Path> walk = Files.walk(viewDir)) {
@@ -239,15 +256,28 @@ public final class OfflineStore implements OfflineSink {
     return st;
   }
 
+  /**
+   * The topic of events appended without one, and of format-version-1 ranges: the view's Kafka
+   * topic in the registry now, or {@code ""} when the view is unknown or not fed by Kafka.
+   */
+  private String defaultTopic(String view) {
+    RegistrySnapshot reg = registry.get();
+    if (reg == null || !reg.definitions().views().containsKey(view)) {
+      return "";
+    }
+    dev.quiver.registry.Source src = reg.source(view);
+    return src.kind() == dev.quiver.registry.Source.Kind.KAFKA ? src.topicFor(view) : "";
+  }
+
   private static void addRange(ViewState st, OffsetRange r) {
-    List<OffsetRange> list = st.ranges.computeIfAbsent(r.partition(), k -> new ArrayList<>());
+    List<OffsetRange> list = st.ranges.computeIfAbsent(new SourcePartition(r.topic(), r.partition()), k -> new ArrayList<>());
     list.add(r);
     list.sort(Comparator.comparingLong(OffsetRange::firstOffset));
     List<OffsetRange> merged = new ArrayList<>();
     for (OffsetRange x : list) {
       if (!merged.isEmpty() && merged.get(merged.size() - 1).lastOffset() >= x.firstOffset() - 1) {
         OffsetRange last = merged.remove(merged.size() - 1);
-        merged.add(new OffsetRange(x.partition(), last.firstOffset(), Math.max(last.lastOffset(), x.lastOffset())));
+        merged.add(new OffsetRange(x.topic(), x.partition(), last.firstOffset(), Math.max(last.lastOffset(), x.lastOffset())));
       } else {
         merged.add(x);
       }
@@ -256,17 +286,32 @@ public final class OfflineStore implements OfflineSink {
     list.addAll(merged);
   }
 
+  /**
+   * Appends events without positions, taking them to come from the view's Kafka topic in the
+   * registry now ({@code ""} for a view not fed by Kafka); see {@link #append(String, String, List, Map)}.
+   */
+  public void append(String view, List<FeatureEvent> events) {
+    append(view, defaultTopic(view), events, Map.of());
+  }
+
   @Override
-  public synchronized void append(String view, List<FeatureEvent> events) {
+  public synchronized void append(String view, String topic, List<FeatureEvent> events, Map<Integer, Long> positions) {
     checkOpen();
+    Objects.requireNonNull(topic, "topic");
     if (writerLock == null) {
       throw new QuiverException("Cannot append to offline store " + root
           + ": another process writes it (it holds " + LOCK_FILE + "); this one may only read");
     }
-    if (events.isEmpty()) {
-      return;
+    ViewState known = views.get(view);
+    ViewState st = known != null ? known : new ViewState();
+    Map<SourcePartition, Long> moved = new TreeMap<>(Comparator.comparing(SourcePartition::topic)
+        .thenComparingInt(SourcePartition::partition));
+    for (Map.Entry<Integer, Long> p : positions.entrySet()) {
+      SourcePartition sp = new SourcePartition(topic, p.getKey());
+      if (p.getValue() > st.positions.getOrDefault(sp, 0L)) {
+        moved.put(sp, p.getValue());
+      }
     }
-    ViewState st = views.computeIfAbsent(view, k -> new ViewState());
     RegistrySnapshot reg = registry.get();
     // group by (schema version, date, partition); drop events already committed and duplicates
     Map<String, TreeMap<Long, FeatureEvent>> groups = new TreeMap<>();
@@ -278,14 +323,14 @@ public final class OfflineStore implements OfflineSink {
       long[] r = ranges.computeIfAbsent(e.partition(), k -> new long[] {Long.MAX_VALUE, Long.MIN_VALUE});
       r[0] = Math.min(r[0], e.offset());
       r[1] = Math.max(r[1], e.offset());
-      if (isCommitted(st, e.partition(), e.offset())) {
+      if (isCommitted(st, topic, e.partition(), e.offset())) {
         continue;
       }
       LocalDate date = dateOf(e.eventMicros());
       String g = e.schemaVersion() + "|" + date + "|" + e.partition();
       groups.computeIfAbsent(g, k -> new TreeMap<>()).put(e.offset(), e);
     }
-    if (groups.isEmpty()) {
+    if (groups.isEmpty() && moved.isEmpty()) {
       return;
     }
     Path viewDir = root.resolve(view);
@@ -297,7 +342,8 @@ public final class OfflineStore implements OfflineSink {
         LocalDate date = dateOf(first.eventMicros());
         Path dir = viewDir.resolve("v" + ver.version()).resolve("date=" + date);
         Files.createDirectories(dir);
-        Path target = dir.resolve("part-" + first.partition() + "-" + g.firstKey() + "-" + g.lastKey() + ".parquet");
+        Path target = dir.resolve("part-" + (topic.isEmpty() ? "" : topic + "-") + first.partition() + "-"
+            + g.firstKey() + "-" + g.lastKey() + ".parquet");
         if (Files.exists(target)) {
           throw new QuiverException("Cannot append to view " + view + ": file " + target + " already exists");
         }
@@ -309,10 +355,13 @@ public final class OfflineStore implements OfflineSink {
         written.add(new CommittedFile(view, ver.version(), date, first.partition(), g.firstKey(), g.lastKey(),
             g.size(), minMax[0], minMax[1], target));
       }
+      if (!written.isEmpty()) {
+        CrashPoint.reached(CrashPoint.BEFORE_COMMIT_RECORD);
+      }
       List<OffsetRange> rs = new ArrayList<>();
-      ranges.forEach((p, r) -> rs.add(new OffsetRange(p, r[0], r[1])));
+      ranges.forEach((p, r) -> rs.add(new OffsetRange(topic, p, r[0], r[1])));
       long seq = st.nextSequence;
-      String json = CommitRecord.format(view, seq, rs, written, viewDir);
+      String json = CommitRecord.format(view, seq, topic, rs, moved, written, viewDir);
       Path commits = viewDir.resolve(COMMITS_DIR);
       Files.createDirectories(commits);
       Path tmp = commits.resolve(".tmp-" + UUID.randomUUID());
@@ -320,9 +369,13 @@ public final class OfflineStore implements OfflineSink {
       fsync(tmp);
       Files.move(tmp, commits.resolve(String.format("%020d.json", seq)), StandardCopyOption.ATOMIC_MOVE);
       fsync(commits);
+      views.putIfAbsent(view, st);
       st.nextSequence = seq + 1;
       st.files.addAll(written);
-      rs.forEach(r -> addRange(st, r));
+      for (OffsetRange r : rs) {
+        addRange(st, r);
+      }
+      moved.forEach((sp, next) -> st.positions.merge(sp, next, Math::max));
     } catch (IOException e) {
       for (CommittedFile f : written) {
         try {
@@ -335,8 +388,8 @@ public final class OfflineStore implements OfflineSink {
     }
   }
 
-  private static boolean isCommitted(ViewState st, int partition, long offset) {
-    List<OffsetRange> list = st.ranges.get(partition);
+  private static boolean isCommitted(ViewState st, String topic, int partition, long offset) {
+    List<OffsetRange> list = st.ranges.get(new SourcePartition(topic, partition));
     if (list == null) {
       return false;
     }
@@ -420,13 +473,20 @@ public final class OfflineStore implements OfflineSink {
   }
 
   @Override
-  public synchronized List<OffsetRange> committedRanges(String view, int partition) {
+  public synchronized List<OffsetRange> committedRanges(String view, String topic, int partition) {
     checkOpen();
     ViewState st = views.get(view);
     if (st == null) {
       return List.of();
     }
-    return List.copyOf(st.ranges.getOrDefault(partition, List.of()));
+    return List.copyOf(st.ranges.getOrDefault(new SourcePartition(topic, partition), List.of()));
+  }
+
+  @Override
+  public synchronized long position(String view, String topic, int partition) {
+    checkOpen();
+    ViewState st = views.get(view);
+    return st == null ? 0 : st.positions.getOrDefault(new SourcePartition(topic, partition), 0L);
   }
 
   /** Every committed data file of a view (all schema versions), in commit order. */
@@ -520,21 +580,25 @@ public final class OfflineStore implements OfflineSink {
     }
   }
 
-  /** Reading and writing commit records (format version 1, see the class comment). */
+  /** Reading and writing commit records (format version 2, reading 1; see the class comment). */
   static final class CommitRecord {
     final String view;
     final long sequence;
     final List<OffsetRange> ranges;
+    final Map<SourcePartition, Long> positions;
     final List<CommittedFile> files;
 
-    CommitRecord(String view, long sequence, List<OffsetRange> ranges, List<CommittedFile> files) {
+    CommitRecord(String view, long sequence, List<OffsetRange> ranges, Map<SourcePartition, Long> positions,
+                 List<CommittedFile> files) {
       this.view = view;
       this.sequence = sequence;
       this.ranges = ranges;
+      this.positions = positions;
       this.files = files;
     }
 
-    static String format(String view, long seq, List<OffsetRange> ranges, List<CommittedFile> files, Path viewDir)
+    static String format(String view, long seq, String topic, List<OffsetRange> ranges,
+                         Map<SourcePartition, Long> positions, List<CommittedFile> files, Path viewDir)
         throws IOException {
       ObjectNode o = JSON.createObjectNode();
       o.put("format", COMMIT_FORMAT);
@@ -543,14 +607,19 @@ public final class OfflineStore implements OfflineSink {
       o.put("sequence", seq);
       ArrayNode rs = o.putArray("ranges");
       for (OffsetRange r : ranges) {
-        rs.addObject().put("partition", r.partition()).put("firstOffset", r.firstOffset()).put("lastOffset", r.lastOffset());
+        rs.addObject().put("topic", r.topic()).put("partition", r.partition()).put("firstOffset", r.firstOffset())
+            .put("lastOffset", r.lastOffset());
       }
+      ArrayNode ps = o.putArray("positions");
+      positions.forEach((sp, next) -> ps.addObject().put("topic", sp.topic()).put("partition", sp.partition())
+          .put("next", next));
       ArrayNode fs = o.putArray("files");
       for (CommittedFile f : files) {
         fs.addObject()
             .put("path", viewDir.relativize(f.path()).toString().replace('\\', '/'))
             .put("schemaVersion", f.schemaVersion())
             .put("date", f.date().toString())
+            .put("topic", topic)
             .put("partition", f.partition())
             .put("firstOffset", f.firstOffset())
             .put("lastOffset", f.lastOffset())
@@ -561,14 +630,15 @@ public final class OfflineStore implements OfflineSink {
       return JSON.writeValueAsString(o) + "\n";
     }
 
-    static CommitRecord parse(Path where, String text, Path viewDir) {
+    /** @param v1Topic the topic of a version-1 record's ranges */
+    static CommitRecord parse(Path where, String text, Path viewDir, String v1Topic) {
       try {
         JsonNode o = JSON.readTree(text);
         if (o == null || !COMMIT_FORMAT.equals(o.path("format").asText())) {
           throw new QuiverException("Cannot read commit record " + where + ": not a " + COMMIT_FORMAT + " record");
         }
         int v = o.path("formatVersion").asInt(-1);
-        if (v != COMMIT_FORMAT_VERSION) {
+        if (v != 1 && v != COMMIT_FORMAT_VERSION) {
           throw new QuiverException("Cannot read commit record " + where + ": unknown formatVersion "
               + o.path("formatVersion"));
         }
@@ -576,8 +646,20 @@ public final class OfflineStore implements OfflineSink {
         long seq = require(o, "sequence", where).asLong();
         List<OffsetRange> ranges = new ArrayList<>();
         for (JsonNode r : require(o, "ranges", where)) {
-          ranges.add(new OffsetRange(require(r, "partition", where).asInt(), require(r, "firstOffset", where).asLong(),
-              require(r, "lastOffset", where).asLong()));
+          String topic = v == 1 ? v1Topic : require(r, "topic", where).asText();
+          ranges.add(new OffsetRange(topic, require(r, "partition", where).asInt(),
+              require(r, "firstOffset", where).asLong(), require(r, "lastOffset", where).asLong()));
+        }
+        Map<SourcePartition, Long> positions = new java.util.HashMap<>();
+        if (v >= 2) {
+          for (JsonNode p : require(o, "positions", where)) {
+            long next = require(p, "next", where).asLong();
+            if (next < 0) {
+              throw new QuiverException("Cannot read commit record " + where + ": negative position " + next);
+            }
+            positions.merge(new SourcePartition(require(p, "topic", where).asText(),
+                require(p, "partition", where).asInt()), next, Math::max);
+          }
         }
         List<CommittedFile> files = new ArrayList<>();
         for (JsonNode f : require(o, "files", where)) {
@@ -587,7 +669,7 @@ public final class OfflineStore implements OfflineSink {
               require(f, "rows", where).asLong(), require(f, "minEventMicros", where).asLong(),
               require(f, "maxEventMicros", where).asLong(), viewDir.resolve(require(f, "path", where).asText())));
         }
-        return new CommitRecord(view, seq, ranges, files);
+        return new CommitRecord(view, seq, ranges, positions, files);
       } catch (IOException | RuntimeException e) {
         if (e instanceof QuiverException q) {
           throw q;
@@ -605,4 +687,29 @@ public final class OfflineStore implements OfflineSink {
     }
   }
 
+  /**
+   * Test-only crash points: with the system property {@value #PROPERTY} set to
+   * {@code <point>:<n>}, the JVM halts (exit code {@value #EXIT_CODE}, no shutdown hooks) the
+   * n-th time it reaches that point, so a crash test can kill a writer at its riskiest moment.
+   * Unset (always, outside tests), a point costs one field read.
+   */
+  static final class CrashPoint {
+    static final String PROPERTY = "quiver.test.offline-crash-point";
+    static final int EXIT_CODE = 86;
+    /** Data files renamed into place, the commit record naming them not yet written. */
+    static final String BEFORE_COMMIT_RECORD = "before-commit-record";
+    private static final String ARMED = System.getProperty(PROPERTY);
+    private static int reached;
+
+    private CrashPoint() {}
+
+    static void reached(String point) {
+      if (ARMED != null && ARMED.startsWith(point + ":")
+          && ++reached == Integer.parseInt(ARMED.substring(point.length() + 1))) {
+        System.out.println("Halting at crash point " + ARMED);
+        System.out.flush();
+        Runtime.getRuntime().halt(EXIT_CODE);
+      }
+    }
+  }
 }

@@ -23,6 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class OfflineStoreTest {
   static final String VIEW = "driver_hourly_stats";
+  /** The view's Kafka topic: events appended without a topic, and version-1 ranges, belong to it. */
+  static final String TOPIC = "quiver.driver_hourly_stats";
   static final RegistrySnapshot REG = RegistrySnapshot.of(Examples.driver());
   static final long DAY = 86_400_000_000L;
   static final long T0 = Timestamps.toMicros(Timestamps.parse("2024-05-01T10:00:00Z"));
@@ -46,14 +48,14 @@ class OfflineStoreTest {
     try (OfflineStore writer = OfflineStore.open(dir, REG)) {
       writer.append(VIEW, List.of(ev(1, T0, T0, 0, 0, 0.1f)));
       // The writer is mid-flush: a data file is in place, its commit record not yet written.
-      Path inFlight = parquetFiles(dir).get(0).resolveSibling("part-0-1-1.parquet");
+      Path inFlight = parquetFiles(dir).get(0).resolveSibling("part-" + TOPIC + "-0-1-1.parquet");
       Files.copy(parquetFiles(dir).get(0), inFlight);
       try (OfflineStore reader = OfflineStore.open(dir, REG)) {
         assertThat(writer.isWriter()).isTrue();
         assertThat(reader.isWriter()).isFalse();
         assertThat(inFlight).exists();
         assertThat(reader.committedFiles(VIEW)).hasSize(1);
-        assertThat(reader.committedRanges(VIEW, 0)).containsExactly(new OffsetRange(0, 0, 0));
+        assertThat(reader.committedRanges(VIEW, TOPIC, 0)).containsExactly(new OffsetRange(TOPIC, 0, 0, 0));
         assertThatThrownBy(() -> reader.append(VIEW, List.of(ev(2, T0, T0, 0, 5, 0.2f))))
             .hasMessageContaining("Cannot append to offline store")
             .hasMessageContaining("another process writes it");
@@ -80,9 +82,9 @@ class OfflineStoreTest {
     }
     List<String> names = parquetFiles(dir).stream().map(p -> dir.relativize(p).toString()).toList();
     assertThat(names).containsExactly(
-        VIEW + "/v1/date=2024-05-01/part-0-10-10.parquet",
-        VIEW + "/v1/date=2024-05-01/part-1-4-4.parquet",
-        VIEW + "/v1/date=2024-05-02/part-0-11-11.parquet");
+        VIEW + "/v1/date=2024-05-01/part-" + TOPIC + "-0-10-10.parquet",
+        VIEW + "/v1/date=2024-05-01/part-" + TOPIC + "-1-4-4.parquet",
+        VIEW + "/v1/date=2024-05-02/part-" + TOPIC + "-0-11-11.parquet");
     Table t = ParquetIo.read(dir.resolve(names.get(2)),
         List.of("driver_id", "event_timestamp", "created_timestamp", "_partition", "_offset", "conv_rate", "avg_daily_trips"),
         Arrays.asList(null, null, null, null, null, null, null));
@@ -103,10 +105,10 @@ class OfflineStoreTest {
       store.append(VIEW, List.of(ev(1, T0, T0, 0, 10, 1f)));
     }
     try (OfflineStore store = OfflineStore.open(dir, REG)) {
-      assertThat(store.committedRanges(VIEW, 0)).containsExactly(new OffsetRange(0, 0, 3), new OffsetRange(0, 10, 10));
-      assertThat(store.committedRanges(VIEW, 2)).containsExactly(new OffsetRange(2, 50, 50));
-      assertThat(store.committedRanges(VIEW, 1)).isEmpty();
-      assertThat(store.committedRanges("other_view", 0)).isEmpty();
+      assertThat(store.committedRanges(VIEW, TOPIC, 0)).containsExactly(new OffsetRange(TOPIC, 0, 0, 3), new OffsetRange(TOPIC, 0, 10, 10));
+      assertThat(store.committedRanges(VIEW, TOPIC, 2)).containsExactly(new OffsetRange(TOPIC, 2, 50, 50));
+      assertThat(store.committedRanges(VIEW, TOPIC, 1)).isEmpty();
+      assertThat(store.committedRanges("other_view", TOPIC, 0)).isEmpty();
       assertThat(store.committedFiles(VIEW)).hasSize(4);
     }
   }
@@ -118,7 +120,7 @@ class OfflineStoreTest {
     }
     try (OfflineStore store = OfflineStore.open(dir, REG)) {
       store.append(VIEW, List.of(ev(1, T0, T0, 0, 0, 1f), ev(1, T0, T0, 0, 1, 1f), ev(1, T0, T0, 0, 2, 1f)));
-      assertThat(store.committedRanges(VIEW, 0)).containsExactly(new OffsetRange(0, 0, 2));
+      assertThat(store.committedRanges(VIEW, TOPIC, 0)).containsExactly(new OffsetRange(TOPIC, 0, 0, 2));
       long rows = store.committedFiles(VIEW).stream().mapToLong(CommittedFile::rows).sum();
       assertThat(rows).isEqualTo(3);
     }
@@ -131,9 +133,9 @@ class OfflineStoreTest {
       store.append(VIEW, List.of(ev(1, T0, T0, 0, 0, 1f)));
     }
     Path date = dir.resolve(VIEW).resolve("v1").resolve("date=2024-05-01");
-    Path committed = date.resolve("part-0-0-0.parquet");
+    Path committed = date.resolve("part-" + TOPIC + "-0-0-0.parquet");
     // a crash after renaming a data file but before its commit record, and one mid-write
-    Path orphan = date.resolve("part-0-1-5.parquet");
+    Path orphan = date.resolve("part-" + TOPIC + "-0-1-5.parquet");
     Files.copy(committed, orphan);
     Path tmp = date.resolve(".tmp-123.parquet");
     Files.writeString(tmp, "half");
@@ -144,27 +146,27 @@ class OfflineStoreTest {
       assertThat(tmp).doesNotExist();
       assertThat(tmpCommit).doesNotExist();
       assertThat(committed).exists();
-      assertThat(store.committedRanges(VIEW, 0)).containsExactly(new OffsetRange(0, 0, 0));
+      assertThat(store.committedRanges(VIEW, TOPIC, 0)).containsExactly(new OffsetRange(TOPIC, 0, 0, 0));
       // the orphan's offsets were never committed, so they are written again
       store.append(VIEW, List.of(ev(1, T0, T0, 0, 1, 1f), ev(1, T0, T0, 0, 5, 1f)));
-      assertThat(store.committedRanges(VIEW, 0)).containsExactly(new OffsetRange(0, 0, 5));
+      assertThat(store.committedRanges(VIEW, TOPIC, 0)).containsExactly(new OffsetRange(TOPIC, 0, 0, 5));
     }
   }
 
   @Test
   void commitRecordMatchesTheGoldenFile() throws Exception {
     try (OfflineStore store = OfflineStore.open(dir, REG)) {
-      store.append(VIEW, List.of(ev(1, T0, T0 + 1, 0, 0, 1f), ev(2, T0 + 1, T0 + 1, 0, 9, 1f),
-          ev(3, T0 + DAY, FeatureEvent.NO_CREATED_TIME, 3, 100, 1f)));
+      store.append(VIEW, TOPIC, List.of(ev(1, T0, T0 + 1, 0, 0, 1f), ev(2, T0 + 1, T0 + 1, 0, 9, 1f),
+          ev(3, T0 + DAY, FeatureEvent.NO_CREATED_TIME, 3, 100, 1f)), new java.util.TreeMap<>(java.util.Map.of(0, 12L, 3, 101L)));
     }
     String actual = Files.readString(dir.resolve(VIEW).resolve("_commits").resolve("00000000000000000001.json"));
-    String golden = new String(getClass().getResourceAsStream("/golden/commit-v1.json").readAllBytes(),
+    String golden = new String(getClass().getResourceAsStream("/golden/commit-v2.json").readAllBytes(),
         StandardCharsets.UTF_8);
     assertThat(actual).isEqualTo(golden);
   }
 
   @Test
-  void goldenCommitRecordIsReadBackAndCorruptOnesAreRejectedByName() throws Exception {
+  void goldenVersion1CommitRecordIsReadBackAsRangesOfTheViewsTopicAndCorruptOnesAreRejectedByName() throws Exception {
     Path commits = dir.resolve(VIEW).resolve("_commits");
     Files.createDirectories(commits);
     Files.write(commits.resolve("00000000000000000001.json"),
@@ -173,8 +175,10 @@ class OfflineStoreTest {
     Files.createDirectories(data.getParent());
     Files.writeString(data, "x");
     try (OfflineStore store = OfflineStore.open(dir, REG)) {
-      assertThat(store.committedRanges(VIEW, 0)).containsExactly(new OffsetRange(0, 0, 9));
-      assertThat(store.committedRanges(VIEW, 3)).containsExactly(new OffsetRange(3, 100, 100));
+      assertThat(store.committedRanges(VIEW, TOPIC, 0)).containsExactly(new OffsetRange(TOPIC, 0, 0, 9));
+      assertThat(store.committedRanges(VIEW, TOPIC, 3)).containsExactly(new OffsetRange(TOPIC, 3, 100, 100));
+      assertThat(store.committedRanges(VIEW, "quiver.other", 0)).isEmpty();
+      assertThat(store.position(VIEW, TOPIC, 0)).as("version 1 records no positions").isZero();
       assertThat(data).exists();
     }
     Path bad = commits.resolve("00000000000000000002.json");
@@ -187,13 +191,69 @@ class OfflineStoreTest {
   }
 
   @Test
+  void goldenVersion2CommitRecordIsReadBackAndOneWithoutPositionsIsRejectedByName() throws Exception {
+    Path commits = dir.resolve(VIEW).resolve("_commits");
+    Files.createDirectories(commits);
+    String golden = new String(getClass().getResourceAsStream("/golden/commit-v2.json").readAllBytes(),
+        StandardCharsets.UTF_8);
+    Files.writeString(commits.resolve("00000000000000000001.json"), golden);
+    try (OfflineStore store = OfflineStore.open(dir, REG)) {
+      assertThat(store.committedRanges(VIEW, TOPIC, 0)).containsExactly(new OffsetRange(TOPIC, 0, 0, 9));
+      assertThat(store.position(VIEW, TOPIC, 0)).isEqualTo(12);
+      assertThat(store.position(VIEW, TOPIC, 3)).isEqualTo(101);
+      assertThat(store.committedFiles(VIEW)).extracting(CommittedFile::rows).containsExactly(2L, 1L);
+    }
+    String noPositions = golden.replaceAll("(?s)\"positions\" : \\[.*?\\],\n  ", "");
+    assertThat(noPositions).doesNotContain("positions");
+    Files.writeString(commits.resolve("00000000000000000002.json"), noPositions.replace("\"sequence\" : 1", "\"sequence\" : 2"));
+    assertThatThrownBy(() -> OfflineStore.open(dir, REG))
+        .isInstanceOf(QuiverException.class)
+        .hasMessageContaining("Cannot read commit record")
+        .hasMessageContaining("00000000000000000002.json")
+        .hasMessageContaining("missing field positions");
+  }
+
+  @Test
+  void shouldKeepRangesPositionsAndFilesOfTwoTopicsApartWhenTheirOffsetsOverlap() throws Exception {
+    String old = "quiver.old_topic";
+    String next = "quiver.new_topic";
+    try (OfflineStore store = OfflineStore.open(dir, REG)) {
+      store.append(VIEW, old, List.of(ev(1, T0, T0, 0, 0, 1f), ev(2, T0, T0, 0, 1, 2f)), java.util.Map.of(0, 5L));
+      // The view now reads another topic: its offsets 0..1 are new events, not duplicates.
+      store.append(VIEW, next, List.of(ev(1, T0 + 1, T0, 0, 0, 3f), ev(2, T0 + 1, T0, 0, 1, 4f)), java.util.Map.of(0, 2L));
+      assertThat(store.committedRanges(VIEW, next, 0)).containsExactly(new OffsetRange(next, 0, 0, 1));
+      // Positions only: no file, no range; a lower position than committed is ignored.
+      store.append(VIEW, next, List.of(), java.util.Map.of(0, 7L, 1, 3L));
+      store.append(VIEW, next, List.of(), java.util.Map.of(0, 6L));
+    }
+    try (OfflineStore store = OfflineStore.open(dir, REG)) {
+      assertThat(store.committedRanges(VIEW, old, 0)).containsExactly(new OffsetRange(old, 0, 0, 1));
+      assertThat(store.committedRanges(VIEW, next, 0)).containsExactly(new OffsetRange(next, 0, 0, 1));
+      assertThat(store.committedRanges(VIEW, next, 1)).isEmpty();
+      assertThat(store.position(VIEW, old, 0)).isEqualTo(5);
+      assertThat(store.position(VIEW, next, 0)).isEqualTo(7);
+      assertThat(store.position(VIEW, next, 1)).isEqualTo(3);
+      assertThat(store.position(VIEW, next, 2)).isZero();
+      assertThat(store.position("other_view", next, 0)).isZero();
+      assertThat(store.committedFiles(VIEW)).hasSize(2);
+      assertThat(store.committedFiles(VIEW).stream().mapToLong(CommittedFile::rows).sum()).isEqualTo(4);
+      assertThat(parquetFiles(dir)).extracting(f -> f.getFileName().toString())
+          .containsExactly("part-" + next + "-0-0-1.parquet", "part-" + old + "-0-0-1.parquet");
+    }
+    // Three commit records: the two data appends and one of positions alone (the ignored one wrote none).
+    try (Stream<Path> s = Files.list(dir.resolve(VIEW).resolve("_commits"))) {
+      assertThat(s.count()).isEqualTo(3);
+    }
+  }
+
+  @Test
   void appendRejectsEventsOfAnotherViewOrUnknownVersion() {
     try (OfflineStore store = OfflineStore.open(dir, REG)) {
       assertThatThrownBy(() -> store.append("other", List.of(ev(1, T0, T0, 0, 0, 1f))))
           .hasMessageContaining("Cannot append event of view " + VIEW + " to view other");
       FeatureEvent v9 = new FeatureEvent(VIEW, 9, List.of(1L), T0, T0, 0, 0, new ArrayList<>(Arrays.asList(1f, 1f, 1L)));
       assertThatThrownBy(() -> store.append(VIEW, List.of(v9))).hasMessageContaining(VIEW + "@v9");
-      assertThat(store.committedRanges(VIEW, 0)).isEmpty();
+      assertThat(store.committedRanges(VIEW, TOPIC, 0)).isEmpty();
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.quiver.benchmarks.materializer;
 
 import dev.quiver.materializer.internal.Positions;
+import dev.quiver.offline.OfflineStore;
 import dev.quiver.online.OnlineStore;
 import dev.quiver.registry.Definitions;
 import dev.quiver.registry.Entity;
@@ -73,21 +74,22 @@ final class BenchViews {
   }
 
   /** The sum over partitions of min(online next, offline next). */
-  static long position(OnlineStore online, String group, int partitions) {
+  static long position(OnlineStore online, OfflineStore offline, String group, int partitions) {
     long sum = 0;
     for (int i = 0; i < partitions; i++) {
       String key = Positions.metaKey(group, TOPIC, i);
-      sum += online.readMeta(key).map(b -> Positions.decode(key, b)).orElse(Positions.START).resumeAt();
+      long on = online.readMeta(key).map(b -> Positions.decode(key, b)).orElse(Positions.START).onlineNext();
+      sum += Math.min(on, offline.position(VIEW, TOPIC, i));
     }
     return sum;
   }
 
-  /** Whether both stores' positions reached these end offsets. */
-  static boolean drained(OnlineStore online, String group, Map<TopicPartition, Long> ends) {
+  /** Whether both stores' positions (online meta, offline commit records) reached these end offsets. */
+  static boolean drained(OnlineStore online, OfflineStore offline, String group, Map<TopicPartition, Long> ends) {
     for (var e : ends.entrySet()) {
       String key = Positions.metaKey(group, e.getKey().topic(), e.getKey().partition());
       Positions p = online.readMeta(key).map(b -> Positions.decode(key, b)).orElse(Positions.START);
-      if (p.onlineNext() < e.getValue() || p.offlineNext() < e.getValue()) {
+      if (p.onlineNext() < e.getValue() || offline.position(VIEW, e.getKey().topic(), e.getKey().partition()) < e.getValue()) {
         return false;
       }
     }

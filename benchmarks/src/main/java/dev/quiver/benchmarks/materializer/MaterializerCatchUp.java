@@ -59,7 +59,7 @@ public final class MaterializerCatchUp {
             .withBootstrapServers(kafka.bootstrapServers()).withGroupId("bench").withRegistry(reg)
             .withOnlineSink(online).withOfflineSink(offline).withOnRegistryChange(online::useRegistry)
             .withFlushSize(200_000).withFlushAge(Duration.ofSeconds(5)).withMeterRegistry(meters).build()).start();
-        while (!BenchViews.drained(online, "bench", ends)) {
+        while (!BenchViews.drained(online, offline, "bench", ends)) {
           Thread.sleep(50);
         }
         double matS = (System.nanoTime() - t2) / 1e9;

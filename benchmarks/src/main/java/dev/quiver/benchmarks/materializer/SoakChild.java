@@ -36,7 +36,7 @@ public final class SoakChild {
       if (!drain) {
         long last = -1;
         while (m.isRunning()) {
-          long at = BenchViews.position(online, GROUP, partitions);
+          long at = BenchViews.position(online, offline, GROUP, partitions);
           if (at != last) {
             System.out.println("progress " + at);
             last = at;
@@ -46,7 +46,7 @@ public final class SoakChild {
         System.exit(3);
       }
       var ends = BenchViews.endOffsets(bootstrap, BenchViews.TOPIC, partitions);
-      while (m.isRunning() && !BenchViews.drained(online, GROUP, ends)) {
+      while (m.isRunning() && !BenchViews.drained(online, offline, GROUP, ends)) {
         Thread.sleep(200);
       }
       m.shutdown();

@@ -35,6 +35,10 @@ import org.apache.avro.message.SchemaStore;
  * make us allocate gigabytes and trailing bytes are caught; then Avro's {@link
  * BinaryMessageDecoder} decodes it, resolving the writer schema to the view's current version.
  *
+ * <p>The verdict depends only on the record and the snapshot, never on the time of reading: the
+ * future-skew check compares the event and created times with the record's own Kafka timestamp,
+ * so a record re-read after a crash is judged as it was the first time.
+ *
  * <p>One instance per registry snapshot; not thread-safe (decoders are reused).
  */
 public final class EventReader {
@@ -50,7 +54,7 @@ public final class EventReader {
   private BinaryDecoder skipDecoder;
 
   /**
-   * @param maxFutureSkewMicros how far past {@code nowMicros} an event or created time may be
+   * @param maxFutureSkewMicros how far past the record's Kafka timestamp an event or created time may be
    */
   public EventReader(RegistrySnapshot snapshot, long maxFutureSkewMicros) {
     this.snapshot = snapshot;
@@ -75,11 +79,12 @@ public final class EventReader {
    * Decodes and validates a record.
    *
    * @param createdHeader the {@code created_ts} header's value, or null when absent
-   * @param recordTimestampMillis the Kafka record timestamp (negative when none)
+   * @param recordTimestampMillis the Kafka record timestamp (negative when none: then no time is
+   *     too far in the future)
    * @throws BadRecordException naming the reason and the problem
    */
   public FeatureEvent read(byte[] key, byte[] value, byte[] createdHeader, long recordTimestampMillis,
-                           int partition, long offset, long nowMicros) throws BadRecordException {
+                           int partition, long offset) throws BadRecordException {
     if (value == null) {
       throw new BadRecordException(Reason.NOT_DECODABLE, "Cannot decode record: it has no value");
     }
@@ -123,7 +128,7 @@ public final class EventReader {
           + FeatureViewVersion.EVENT_TIMESTAMP);
     }
     long eventMicros = ((Number) ts).longValue();
-    checkRange(view, FeatureViewVersion.EVENT_TIMESTAMP, eventMicros, nowMicros);
+    checkRange(view, FeatureViewVersion.EVENT_TIMESTAMP, eventMicros, recordTimestampMillis);
 
     long createdMicros;
     if (createdHeader != null) {
@@ -136,7 +141,7 @@ public final class EventReader {
             + ": header created_ts has " + createdHeader.length + " bytes, expected 8 (big-endian epoch micros)");
       }
       createdMicros = ByteBuffer.wrap(createdHeader).getLong();
-      checkRange(view, "created_ts", createdMicros, nowMicros);
+      checkRange(view, "created_ts", createdMicros, recordTimestampMillis);
     } else if (recordTimestampMillis >= 0) {
       createdMicros = recordTimestampMillis * 1000L;
     } else {
@@ -169,15 +174,16 @@ public final class EventReader {
     return new FeatureEvent(view, current.version(), keys, eventMicros, createdMicros, partition, offset, values);
   }
 
-  private void checkRange(String view, String what, long micros, long nowMicros) throws BadRecordException {
+  private void checkRange(String view, String what, long micros, long recordTimestampMillis)
+      throws BadRecordException {
     if (micros < 0) {
       throw new BadRecordException(Reason.TIMESTAMP_OUT_OF_RANGE, "Cannot accept event of " + view + ": "
           + what + " " + micros + " us is before 1970");
     }
-    if (micros - nowMicros > maxFutureMicros) {
+    if (recordTimestampMillis >= 0 && micros - recordTimestampMillis * 1000L > maxFutureMicros) {
       throw new BadRecordException(Reason.TIMESTAMP_OUT_OF_RANGE, "Cannot accept event of " + view + ": "
-          + what + " " + micros + " us is more than " + (maxFutureMicros / 1_000_000L)
-          + " s in the future (now " + nowMicros + " us)");
+          + what + " " + micros + " us is more than " + (maxFutureMicros / 1_000L)
+          + " ms after the record's Kafka timestamp " + recordTimestampMillis + " ms");
     }
   }
 

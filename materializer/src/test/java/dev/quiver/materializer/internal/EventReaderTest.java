@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 
 class EventReaderTest {
   static final Instant T = Instant.parse("2026-01-05T10:00:00Z");
-  static final long NOW = Timestamps.toMicros(T.plusSeconds(3600));
+  /** The Kafka timestamp (ms) of the records read in these tests: an hour after their event time. */
+  static final long RECORD_MILLIS = T.plusSeconds(3600).toEpochMilli();
 
   static Definitions defs(boolean v2) {
     FeatureView.Builder v = FeatureView.builder("rides").withEntity("driver").withSource("s")
@@ -69,12 +70,12 @@ class EventReaderTest {
   void shouldDecodeAnOlderVersionIntoTheCurrentOne() throws Exception {
     FeatureViewVersion v1 = S2.version("rides", 1);
     EventEncoder enc = EventEncoder.of(v1);
-    FeatureEvent e = new EventReader(S2, 60_000_000L).read(enc.key(row(5)), enc.value(row(5)), null, 1_000L, 2, 40, NOW);
+    FeatureEvent e = new EventReader(S2, 60_000_000L).read(enc.key(row(5)), enc.value(row(5)), null, RECORD_MILLIS, 2, 40);
     assertThat(e.view()).isEqualTo("rides");
     assertThat(e.schemaVersion()).isEqualTo(2);
     assertThat(e.keys()).containsExactly(5L);
     assertThat(e.eventMicros()).isEqualTo(Timestamps.toMicros(T));
-    assertThat(e.createdMicros()).isEqualTo(1_000_000L);
+    assertThat(e.createdMicros()).as("the Kafka timestamp, without a header").isEqualTo(RECORD_MILLIS * 1000);
     assertThat(e.values()).containsExactly(7L, List.of("a", "b"), null);
     assertThat(e.partition()).isEqualTo(2);
     assertThat(e.offset()).isEqualTo(40);
@@ -84,7 +85,7 @@ class EventReaderTest {
   void shouldTakeTheCreatedTimeFromTheHeaderWhenPresent() throws Exception {
     EventEncoder enc = EventEncoder.of(S1.currentVersion("rides"));
     FeatureEvent e = new EventReader(S1, 0).read(enc.key(row(5)), enc.value(row(5)),
-        EventEncoder.createdHeader(T.plusSeconds(1)), 1_000L, 0, 0, NOW);
+        EventEncoder.createdHeader(T.plusSeconds(1)), RECORD_MILLIS, 0, 0);
     assertThat(e.createdMicros()).isEqualTo(Timestamps.toMicros(T.plusSeconds(1)));
   }
 
@@ -112,7 +113,8 @@ class EventReaderTest {
     assertReason(reader, key, badUnion, null, Reason.SCHEMA_VIOLATION, "does not match its schema");
     assertReason(reader, key, value, new byte[0], Reason.MISSING_TIMESTAMP, "present but empty");
     assertReason(reader, key, value, new byte[3], Reason.SCHEMA_VIOLATION, "expected 8");
-    assertReason(reader, key, enc.value(future), null, Reason.TIMESTAMP_OUT_OF_RANGE, "in the future");
+    assertReason(reader, key, enc.value(future), null, Reason.TIMESTAMP_OUT_OF_RANGE,
+        "more than 60000 ms after the record's Kafka timestamp");
     assertReason(reader, key, enc.value(before1970), null, Reason.TIMESTAMP_OUT_OF_RANGE, "before 1970");
     assertReason(reader, enc.key(row(6)), value, null, Reason.KEY_MISMATCH, "not the entity key");
     assertReason(reader, null, value, null, Reason.KEY_MISMATCH, "no key");
@@ -151,19 +153,63 @@ class EventReaderTest {
   }
 
   @Test
-  void shouldEncodePositionsInTheDocumentedLayout() {
-    Positions p = new Positions(0x0102L, 0x0304L);
-    assertThat(HexFormat.of().formatHex(p.encode())).isEqualTo("01" + "0000000000000102" + "0000000000000304");
+  void shouldJudgeFutureTimesAgainstTheRecordsOwnKafkaTimestampSoEveryReReadAgrees() throws Exception {
+    EventEncoder enc = EventEncoder.of(S1.currentVersion("rides"));
+    EventReader reader = new EventReader(S1, 5_000_000L);
+    Map<String, Object> r = row(5);
+    byte[] key = enc.key(r);
+    byte[] value = enc.value(r);
+    long eventMillis = T.toEpochMilli();
+    // Produced 5 s before its event time: accepted, however late it is read.
+    assertThat(reader.read(key, value, null, eventMillis - 5_000, 0, 0).eventMicros()).isEqualTo(Timestamps.toMicros(T));
+    // Produced 5.001 s before: refused, today as on any later re-read (no wall clock involved).
+    assertThatThrownBy(() -> reader.read(key, value, null, eventMillis - 5_001, 0, 0))
+        .isInstanceOfSatisfying(BadRecordException.class,
+            e -> assertThat(e.reason()).isEqualTo(Reason.TIMESTAMP_OUT_OF_RANGE));
+    // The created time too.
+    assertThatThrownBy(() -> reader.read(key, value, EventEncoder.createdHeader(T.plusSeconds(60)), eventMillis, 0, 0))
+        .isInstanceOfSatisfying(BadRecordException.class, e -> assertThat(e.getMessage()).contains("created_ts"));
+    // A record without a Kafka timestamp has nothing to be ahead of.
+    assertThat(reader.read(key, value, null, -1, 0, 0).createdMicros()).isEqualTo(FeatureEvent.NO_CREATED_TIME);
+  }
+
+  @Test
+  void shouldEncodePositionsInTheDocumentedLayoutAndReadVersion1() {
+    Positions p = new Positions(0x0102L, List.of(new Positions.Range(0x10, 0x12), new Positions.Range(0x20, 0x20)));
+    assertThat(HexFormat.of().formatHex(p.encode())).isEqualTo("02" + "0000000000000102" + "00000002"
+        + "0000000000000010" + "0000000000000012" + "0000000000000020" + "0000000000000020");
     assertThat(Positions.decode("k", p.encode())).isEqualTo(p);
-    assertThat(p.resumeAt()).isEqualTo(0x0102L);
+    assertThat(p.deadLettered(0x11)).isTrue();
+    assertThat(p.deadLettered(0x13)).isFalse();
+    assertThat(p.deadLettered(0x20)).isTrue();
+    assertThat(Positions.decode("k", new Positions(7, List.of()).encode())).isEqualTo(new Positions(7, List.of()));
+    // Version 1: online next and the offline next it used to hold.
+    Positions v1 = Positions.decode("k", HexFormat.of().parseHex("01" + "0000000000000102" + "0000000000000304"));
+    assertThat(v1.onlineNext()).isEqualTo(0x0102L);
+    assertThat(v1.v1OfflineNext()).isEqualTo(0x0304L);
+    assertThat(v1.deadLetters()).isEmpty();
     assertThatThrownBy(() -> Positions.decode("k", new byte[] {2, 0})).isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("Cannot read materializer position k");
+    assertThatThrownBy(() -> Positions.decode("k", HexFormat.of().parseHex("02" + "0000000000000102" + "00000001"
+        + "0000000000000010" + "0000000000000001"))).hasMessageContaining("dead-letter range 16..1");
     assertThat(Positions.metaKey("g", "quiver.v", 3)).isEqualTo("quiver.materializer/g/quiver.v/3");
+  }
+
+  @Test
+  void shouldRememberDeadLettersAsRangesAndForgetThoseBelowTheResumePoint() {
+    List<Positions.Range> r = List.of();
+    for (long o : new long[] {3, 4, 5, 9, 10, 10}) {
+      r = Positions.add(r, o);
+    }
+    assertThat(r).containsExactly(new Positions.Range(3, 5), new Positions.Range(9, 10));
+    assertThat(Positions.prune(r, 4)).containsExactly(new Positions.Range(4, 5), new Positions.Range(9, 10));
+    assertThat(Positions.prune(r, 6)).containsExactly(new Positions.Range(9, 10));
+    assertThat(Positions.prune(r, 11)).isEmpty();
   }
 
   private static void assertReason(EventReader reader, byte[] key, byte[] value, byte[] created, Reason reason,
                                    String messagePart) {
-    assertThatThrownBy(() -> reader.read(key, value, created, 1_000L, 0, 0, NOW))
+    assertThatThrownBy(() -> reader.read(key, value, created, RECORD_MILLIS, 0, 0))
         .isInstanceOfSatisfying(BadRecordException.class, e -> {
           assertThat(e.reason()).as(e.getMessage()).isEqualTo(reason);
           assertThat(e.getMessage()).startsWith("Cannot ").contains(messagePart);
