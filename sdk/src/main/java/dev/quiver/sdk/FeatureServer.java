@@ -103,6 +103,7 @@ public final class FeatureServer implements AutoCloseable {
         .withBootstrapServers(bootstrapServers)
         .withGroupId(config.groupId())
         .withRegistry(store::registry)
+        .withFreshRegistry(store::refreshRegistry)
         .withOnlineSink(online)
         .withOfflineSink(store.offlineStore())
         .withFlushSize(config.flushRows())
