@@ -21,7 +21,7 @@ public final class AgreementChild {
   public static void main(String[] args) throws Exception {
     String bootstrap = args[0];
     Path registryFile = Path.of(args[1]);
-    Supplier<RegistrySnapshot> registry = new FileRegistry(registryFile);
+    FileRegistry registry = new FileRegistry(registryFile);
     try (OnlineStore online = OnlineStore.open(Path.of(args[2]), registry.get());
          OfflineStore offline = OfflineStore.open(Path.of(args[3]), registry)) {
       Materializer m = start(bootstrap, registry, online, offline, args[4], args[5]);
@@ -34,12 +34,13 @@ public final class AgreementChild {
     }
   }
 
-  static Materializer start(String bootstrap, Supplier<RegistrySnapshot> registry, OnlineStore online,
+  static Materializer start(String bootstrap, FileRegistry registry, OnlineStore online,
                             OfflineStore offline, String group, String deadLetterTopic) {
     return Materializer.create(MaterializerConfig.builder()
         .withBootstrapServers(bootstrap)
         .withGroupId(group)
         .withRegistry(registry)
+        .withFreshRegistry(((FileRegistry) registry)::fresh)
         .withOnlineSink(online)
         .withOfflineSink(offline)
         .withOnRegistryChange(online::useRegistry)
@@ -59,6 +60,12 @@ public final class AgreementChild {
 
     FileRegistry(Path file) {
       this.store = new LocalFileRegistryStore(file);
+    }
+
+    /** Reads the file now, whatever its time says. */
+    synchronized RegistrySnapshot fresh() {
+      snapshot = null;
+      return get();
     }
 
     @Override

@@ -40,7 +40,6 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -66,7 +65,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the widened one.
  */
 class OnlineOfflineAgreementTest {
-  static final Duration SKEW = Duration.ofSeconds(5);
+  static final Duration SKEW = Duration.ofSeconds(30);
   static final String VIEW = "agree";
   static final String TOPIC_A = "agree.a";
   static final String TOPIC_B = "agree.b";
@@ -143,8 +142,11 @@ class OnlineOfflineAgreementTest {
       assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(child.exitValue()).as("child 3 killed by SIGKILL").isEqualTo(137);
 
+      // Events dated up to the skew ahead, sent last, so that some are still ahead when we look.
+      produceAhead(producer, registry.load(), TOPIC_B, 20, random);
+
       // Phase 4: a last materializer, in this JVM, drains.
-      Supplier<RegistrySnapshot> reg = new AgreementChild.FileRegistry(registryFile);
+      AgreementChild.FileRegistry reg = new AgreementChild.FileRegistry(registryFile);
       try (OnlineStore on = OnlineStore.open(online, reg.get());
            OfflineStore off = OfflineStore.open(offline, reg)) {
         Materializer m = AgreementChild.start(kafka.bootstrapServers(), reg, on, off, GROUP, DLQ);
@@ -163,8 +165,9 @@ class OnlineOfflineAgreementTest {
                 + a.partition() + "/" + a.offset()).toList());
 
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        for (Instant t : List.of(now, now.plus(Duration.ofMinutes(20)), now.plus(Duration.ofMinutes(90)))) {
-          assertAgreement(on, off, reg.get(), t, why + ", t = " + t);
+        assertAgreement(on, off, reg.get(), now, true, why + ", t = now = " + now);
+        for (Instant t : List.of(now.plus(Duration.ofMinutes(20)), now.plus(Duration.ofMinutes(90)))) {
+          assertAgreement(on, off, reg.get(), t, false, why + ", t = " + t);
         }
         assertPinnedLookups(on, off, reg.get(), now, why);
       }
@@ -190,7 +193,7 @@ class OnlineOfflineAgreementTest {
         // a tie on event time with an earlier event of this driver (created time or offset decides)
         event = micros(mine.get(random.nextInt(mine.size())).eventMicros());
       } else if (kind < 14) {
-        event = sendTime.plusMillis(500 + random.nextInt(3_000)); // ahead, within the skew: accepted
+        event = sendTime.plusMillis(500 + random.nextInt(28_000)); // ahead, within the skew: accepted
       } else if (kind < 17) {
         event = sendTime.plus(Duration.ofHours(2)); // far ahead: dead letter
       } else {
@@ -237,11 +240,32 @@ class OnlineOfflineAgreementTest {
     }
   }
 
+  /** n events of random drivers dated just under the skew ahead of their send time. */
+  private void produceAhead(KafkaProducer<byte[], byte[]> producer, RegistrySnapshot reg, String topic, int n,
+                            Random random) throws Exception {
+    EventEncoder enc = EventEncoder.of(reg.currentVersion(VIEW));
+    for (int i = 0; i < n; i++) {
+      long driver = random.nextInt(DRIVERS);
+      long sendMillis = System.currentTimeMillis();
+      Instant event = Instant.ofEpochMilli(sendMillis).plus(SKEW).minusSeconds(1);
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("driver_id", driver);
+      row.put("event_timestamp", event);
+      row.put("conv_rate", 0.5f);
+      row.put("trips", 7L);
+      row.put("note", "ahead");
+      RecordMetadata md = producer.send(new ProducerRecord<>(topic, null, sendMillis, enc.key(row), enc.value(row))).get();
+      Sent s = new Sent(driver, toMicros(event), sendMillis * 1000L, md.partition(), md.offset(), 0.5f, 7L, "ahead");
+      accepted.add(s);
+      byDriver.computeIfAbsent(driver, k -> new ArrayList<>()).add(s);
+    }
+  }
+
   // ------------------------------------------------------------------------------------- checks
 
   /** The oracle: the driver's event that supersedes all others among those at or before t. */
   private Sent best(long driver, Instant t) {
-    long tm = toMicros(t);
+    long tm = t == Instant.MAX ? Long.MAX_VALUE : toMicros(t);
     Sent best = null;
     for (Sent s : byDriver.getOrDefault(driver, List.of())) {
       if (s.eventMicros() <= tm && (best == null || s.compareTo(best) > 0)) {
@@ -251,8 +275,8 @@ class OnlineOfflineAgreementTest {
     return best;
   }
 
-  private void assertAgreement(OnlineStore on, OfflineStore off, RegistrySnapshot reg, Instant t, String why)
-      throws Exception {
+  private void assertAgreement(OnlineStore on, OfflineStore off, RegistrySnapshot reg, Instant t,
+                               boolean requireEdgeCases, String why) throws Exception {
     List<Long> drivers = new ArrayList<>();
     for (long d = 0; d < DRIVERS; d++) {
       drivers.add(d);
@@ -263,6 +287,8 @@ class OnlineOfflineAgreementTest {
     long ttlMicros = TTL.toNanos() / 1000;
     int present = 0;
     int outside = 0;
+    int pending = 0;
+    int tied = 0;
     for (int i = 0; i < drivers.size(); i++) {
       long d = drivers.get(i);
       Sent b = best(d, t);
@@ -283,9 +309,17 @@ class OnlineOfflineAgreementTest {
       }
       present += inTtl ? 1 : 0;
       outside += b != null && !inTtl ? 1 : 0;
+      Sent newest = best(d, Instant.MAX);
+      pending += newest != null && newest != b ? 1 : 0;
+      tied += b != null && byDriver.get(d).stream().anyMatch(o -> o != b && o.eventMicros() == b.eventMicros()) ? 1 : 0;
     }
     // The data must exercise the cases: a comparison of nothing but NOT_FOUND proves nothing.
     assertThat(present + outside).as("drivers with a value or one outside the ttl, " + why).isPositive();
+    if (requireEdgeCases) {
+      assertThat(present).as("drivers with a value, " + why).isPositive();
+      assertThat(pending).as("drivers with an accepted event still ahead of t, " + why).isPositive();
+      assertThat(tied).as("drivers whose value at t won a tie on event time, " + why).isPositive();
+    }
   }
 
   private void assertPinnedLookups(OnlineStore on, OfflineStore off, RegistrySnapshot reg, Instant t, String why)
