@@ -15,9 +15,13 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * A materializer in a JVM of its own, for the crash test: {@code bootstrap group onlineDir
- * offlineDir view partitions drain}. With {@code drain=true} it exits 0 once its stores' positions
- * reach the end of every partition (after a clean shutdown); otherwise it runs until killed.
+ * A materializer in a JVM of its own, for the crash and restart tests: {@code bootstrap group
+ * onlineDir offlineDir view partitions drain [instanceId sessionTimeoutMs expectRecords]}. With
+ * {@code drain=true} it exits 0 once its stores' positions reach the end of every partition (after
+ * a clean shutdown); otherwise it runs until killed. The optional arguments: the static member id
+ * ({@code -} for dynamic membership; default {@code child}), the session timeout (default 10 s),
+ * and, with drain, a record count to wait for: exit once the stores' positions add up to it
+ * (records produced after the start count).
  */
 public final class MaterializerChild {
   private MaterializerChild() {}
@@ -30,6 +34,9 @@ public final class MaterializerChild {
     String view = args[4];
     int partitions = Integer.parseInt(args[5]);
     boolean drain = Boolean.parseBoolean(args[6]);
+    String instanceId = args.length > 7 ? args[7] : "child";
+    String sessionTimeout = args.length > 8 ? args[8] : "10000";
+    long expect = args.length > 9 ? Long.parseLong(args[9]) : -1;
     RegistrySnapshot registry = Fixtures.apply(RegistrySnapshot.empty(), Fixtures.defs(view));
     try (OnlineStore online = OnlineStore.open(onlineDir, registry);
          OfflineStore offline = OfflineStore.open(offlineDir, registry)) {
@@ -41,8 +48,8 @@ public final class MaterializerChild {
           .withOfflineSink(offline)
           .withFlushSize(3_000)
           .withFlushAge(Duration.ofMillis(400))
-          .withConsumerProperty("group.instance.id", "child")
-          .withConsumerProperty("session.timeout.ms", "10000")
+          .withInstanceId(instanceId.equals("-") ? null : instanceId)
+          .withConsumerProperty("session.timeout.ms", sessionTimeout)
           .build()).start();
       if (!drain) {
         Runtime.getRuntime().addShutdownHook(new Thread(m::shutdown));
@@ -60,7 +67,19 @@ public final class MaterializerChild {
           req.put(new TopicPartition(topic, i), OffsetSpec.latest());
         }
         var ends = admin.listOffsets(req).all().get();
-        while (m.isRunning()) {
+        while (m.isRunning() && expect >= 0) {
+          long stored = 0;
+          for (int i = 0; i < partitions; i++) {
+            String key = Positions.metaKey(group, topic, i);
+            stored += online.readMeta(key).map(b -> Positions.decode(key, b)).orElse(Positions.START).onlineNext();
+          }
+          if (stored >= expect) {
+            System.out.println("stored " + stored + " records");
+            break;
+          }
+          Thread.sleep(100);
+        }
+        while (m.isRunning() && expect < 0) {
           List<String> behind = new ArrayList<>();
           for (var e : ends.entrySet()) {
             String key = Positions.metaKey(group, topic, e.getKey().partition());

@@ -108,6 +108,9 @@ public final class FeatureServer implements AutoCloseable {
         .withFlushSize(config.flushRows())
         .withFlushAge(config.flushAge())
         .withOnRegistryChange(online::useRegistry)
+        // Static membership: a restarted server takes its partitions back at once instead of
+        // waiting for its killed predecessor's session to time out.
+        .withInstanceId(instanceId(config))
         .build()).start();
     if (withHttp) {
       http = OnlineServer.builder(online)
@@ -174,6 +177,22 @@ public final class FeatureServer implements AutoCloseable {
     } catch (java.util.concurrent.TimeoutException e) {
       throw new QuiverException("Cannot create topics on " + bootstrapServers + ": no answer in 30 s", e);
     }
+  }
+
+  /**
+   * This server's static member id in the consumer group: the same on every restart of this repo's
+   * server on this host (it names the online store the partitions' positions live in), different
+   * for another repo or host, so several servers still split one group.
+   */
+  static String instanceId(QuiverConfig config) {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      host = "localhost";
+    }
+    String where = host + "|" + config.onlinePath().toAbsolutePath().normalize();
+    return "quiver-" + host + "-" + Integer.toHexString(where.hashCode());
   }
 
   /** The broker and controller ports of the embedded broker: the ones used last when still free. */
