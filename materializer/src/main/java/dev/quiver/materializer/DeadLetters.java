@@ -16,6 +16,11 @@ public final class DeadLetters {
   public static final String SOURCE_TOPIC = "quiver.source.topic";
   public static final String SOURCE_PARTITION = "quiver.source.partition";
   public static final String SOURCE_OFFSET = "quiver.source.offset";
+  /**
+   * Present when the dead letter leaves out parts of the source record that did not fit the
+   * dead-letter topic's size limit: which ones and their sizes (the headers above always stay).
+   */
+  public static final String DROPPED = "quiver.dropped";
 
   private DeadLetters() {}
 
@@ -33,6 +38,8 @@ public final class DeadLetters {
     /** An event or created time before 1970 or further in the future than the allowed skew. */
     TIMESTAMP_OUT_OF_RANGE,
     /** The record key is missing or is not the entity key of the value's join keys. */
-    KEY_MISMATCH
+    KEY_MISMATCH,
+    /** The online store refused the decoded event (e.g. a view or version it does not know). */
+    STORE_REJECTED
   }
 }
