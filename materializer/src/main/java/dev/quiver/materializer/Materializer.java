@@ -205,8 +205,9 @@ public final class Materializer implements AutoCloseable {
     return Optional.ofNullable(failure.get());
   }
 
+  /** Whether it consumes: false once shut down or failed (even while it still closes its clients). */
   public boolean isRunning() {
-    return running && stopped.getCount() > 0;
+    return running && stopped.getCount() > 0 && failure.get() == null;
   }
 
   /** The partitions this instance owns now, as {@code <topic>-<partition>} (a copy; any thread). */
@@ -367,6 +368,13 @@ public final class Materializer implements AutoCloseable {
       } catch (BadRecordException e) {
         if (offset >= ps.deadLetterFrom) {
           deadLetter(r, e);
+        }
+        continue;
+      } catch (RuntimeException e) {
+        // A defect met while reading one record must not stop the materializer on it at every restart.
+        LOG.warn("Cannot read {}-{}@{}: {}", r.topic(), r.partition(), offset, e.toString(), e);
+        if (offset >= ps.deadLetterFrom) {
+          deadLetter(r, DeadLetters.Reason.NOT_DECODABLE, "Cannot read record: " + e);
         }
         continue;
       }
