@@ -270,6 +270,10 @@ public final class Materializer implements AutoCloseable {
           config.groupId(), a.getMessage());
       closeQuietly(false);
     } catch (Throwable t) {
+      if (t instanceof org.apache.kafka.common.errors.FencedInstanceIdException) {
+        t = new IllegalStateException("Cannot consume as member " + config.instanceId().orElse("?") + " of group "
+            + config.groupId() + ": another consumer joined with the same instance id (each instance needs its own)", t);
+      }
       failure.set(t);
       LOG.error("Materializer of group {} stopped: {}", config.groupId(), t.toString(), t);
       closeQuietly(false);

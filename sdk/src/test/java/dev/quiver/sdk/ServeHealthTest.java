@@ -118,7 +118,8 @@ class ServeHealthTest {
       JsonObject down = get(url + "/health").bodyAsJsonObject();
       assertThat(down.getString("status")).isEqualTo("down");
       assertThat(down.getString("error")).isEqualTo("unavailable");
-      assertThat(down.getString("detail")).startsWith("materializer: ");
+      assertThat(down.getString("detail")).startsWith("materializer: Cannot consume as member "
+          + FeatureServer.instanceId(config) + " of group " + config.groupId() + ": another consumer joined");
       assertThat(materializer(down).getString("status")).isEqualTo("down");
       assertThat(materializer(down).getString("state")).isEqualTo("failed");
       assertThat(server.isMaterializing()).isFalse();
