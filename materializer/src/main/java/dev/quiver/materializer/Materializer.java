@@ -265,11 +265,15 @@ public final class Materializer implements AutoCloseable {
         process(records);
       }
       finish();
-    } catch (Abandoned a) {
-      LOG.warn("Materializer of group {} stopped while retrying ({}); it resumes from its stores' positions",
-          config.groupId(), a.getMessage());
-      closeQuietly(false);
     } catch (Throwable t) {
+      // Shut down while retrying (directly, or in a rebalance callback, which the consumer wraps).
+      Abandoned a = t instanceof Abandoned x ? x : t.getCause() instanceof Abandoned y ? y : null;
+      if (a != null) {
+        LOG.warn("Materializer of group {} stopped while retrying ({}); it resumes from its stores' positions",
+            config.groupId(), a.getMessage());
+        closeQuietly(false);
+        return;
+      }
       if (t instanceof org.apache.kafka.common.errors.FencedInstanceIdException) {
         t = new IllegalStateException("Cannot consume as member " + config.instanceId().orElse("?") + " of group "
             + config.groupId() + ": another consumer joined with the same instance id (each instance needs its own)", t);

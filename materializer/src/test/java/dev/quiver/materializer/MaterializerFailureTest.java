@@ -138,6 +138,32 @@ class MaterializerFailureTest {
   }
 
   @Test
+  void shouldStopCleanlyWhileRetryingAndResumeBeforeTheBadRecordOnRestart() throws Exception {
+    String view = "fail_stop";
+    RegistrySnapshot reg = apply(RegistrySnapshot.empty(), defs(view));
+    createTopic(topic(view), Map.of());
+    EventEncoder enc = EventEncoder.of(reg.currentVersion(view));
+    Map<String, Object> good = row(4, 100);
+    produce(topic(view), List.of(
+        new ProducerRecord<>(topic(view), 0, "k".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3}),
+        new ProducerRecord<>(topic(view), 0, enc.key(good), enc.value(good))));
+    OnlineStore online = closing(OnlineStore.open(dir.resolve("online"), reg));
+    Materializer first = start("g-stop", reg, online, null, "dlq-later");
+    await().atMost(Duration.ofSeconds(60)).until(() -> first.status().state() == MaterializerStatus.State.RETRYING);
+    assertThat(first.shutdown(Duration.ofSeconds(30))).as("stopped in time").isTrue();
+    assertThat(first.failure()).isEmpty();
+    assertThat(first.status().state()).isEqualTo(MaterializerStatus.State.STOPPED);
+    assertThat(trips(online, view, 4L)).isNull();
+
+    createTopic("dlq-later", Map.of());
+    Materializer second = start("g-stop", reg, online, null, "dlq-later");
+    await().atMost(Duration.ofSeconds(60)).until(() -> trips(online, view, 4L) != null);
+    assertThat(readAll("dlq-later", 1)).hasSize(1)
+        .allSatisfy(d -> assertThat(header(d, DeadLetters.SOURCE_OFFSET)).isEqualTo("0"));
+    assertThat(second.failure()).isEmpty();
+  }
+
+  @Test
   void shouldDeadLetterAnEventTheOnlineStoreRefusesAndStoreTheRestOfItsBatch() throws Exception {
     // Two views on one topic; the online store knows only the first, so it refuses the second's events.
     Definitions both = Definitions.builder().withEntity(driver())
