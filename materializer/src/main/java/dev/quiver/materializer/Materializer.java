@@ -146,6 +146,9 @@ public final class Materializer implements AutoCloseable {
         .description("Failed writes to a sink or the dead-letter topic, retried with backoff").register(meters);
     Gauge.builder("quiver.materializer.retrying", this, m -> m.retrying == null ? 0 : 1)
         .description("1 while a write is being retried").register(meters);
+    for (DeadLetters.Reason r : DeadLetters.Reason.values()) {
+      deadLetterCounters.put(r, Counter.builder("quiver.materializer.dead.letters").tag("reason", r.name()).register(meters));
+    }
   }
 
   public static Materializer create(MaterializerConfig config) {
@@ -329,6 +332,10 @@ public final class Materializer implements AutoCloseable {
         Source src = s.source(v.name());
         if (src.kind() == Source.Kind.KAFKA) {
           next.add(src.topicFor(v.name()));
+          // Every materialized view shows on /metrics from the start (0 records, no freshness yet).
+          newestEventMicros.computeIfAbsent(v.name(), this::freshnessGauge);
+          recordCounters.computeIfAbsent(v.name(),
+              k -> Counter.builder("quiver.materializer.records").tag("view", k).register(meters));
         }
       }
     }
