@@ -16,6 +16,11 @@ public final class DeadLetters {
   public static final String SOURCE_TOPIC = "quiver.source.topic";
   public static final String SOURCE_PARTITION = "quiver.source.partition";
   public static final String SOURCE_OFFSET = "quiver.source.offset";
+  /**
+   * Present when the dead letter leaves out parts of the source record that did not fit the
+   * dead-letter topic's size limit: which ones and their sizes (the headers above always stay).
+   */
+  public static final String DROPPED = "quiver.dropped";
 
   private DeadLetters() {}
 
@@ -35,6 +40,8 @@ public final class DeadLetters {
     /** The record key is missing or is not the entity key of the value's join keys. */
     KEY_MISMATCH,
     /** The value's view does not read the topic the record came from (its source names another). */
-    WRONG_TOPIC
+    WRONG_TOPIC,
+    /** The online store refused the decoded event (e.g. a view or version it does not know). */
+    STORE_REJECTED
   }
 }

@@ -188,6 +188,10 @@ public final class EmbeddedKafka implements AutoCloseable {
     p.put("log.cleaner.dedupe.buffer.size", String.valueOf(2 * 1024 * 1024));
     p.put("controlled.shutdown.enable", "true");
     p.put("log.segment.bytes", String.valueOf(64 * 1024 * 1024));
+    // Broker and controller live and die together: after a kill the restarted controller waits out
+    // the dead incarnation's broker session before the broker may register (9 s by default).
+    p.put("broker.session.timeout.ms", "3000");
+    p.put("broker.heartbeat.interval.ms", "500");
     p.putAll(overrides);
     return p;
   }

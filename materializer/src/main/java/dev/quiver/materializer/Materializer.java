@@ -13,6 +13,7 @@ import dev.quiver.registry.OnlineSink;
 import dev.quiver.registry.RegistrySnapshot;
 import dev.quiver.registry.Source;
 import dev.quiver.registry.Timestamps;
+import dev.quiver.registry.UserInputException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -49,6 +50,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -139,7 +141,10 @@ public final class Materializer implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
-  private final List<Exception> deadLetterErrors = new ArrayList<>();
+  /** Dead letters not yet acknowledged by the broker (poll thread). */
+  private List<PendingDeadLetter> pendingDeadLetters = new ArrayList<>();
+  /** Why the materializer is retrying now (a sink or the dead-letter topic fails), or null. */
+  private volatile String retrying;
   private long lastCommitMillis;
 
   // Metrics state, read by gauges from any thread.
@@ -148,6 +153,7 @@ public final class Materializer implements AutoCloseable {
   private final Map<String, Counter> recordCounters = new ConcurrentHashMap<>();
   private final Map<DeadLetters.Reason, Counter> deadLetterCounters = new ConcurrentHashMap<>();
   private final AtomicLong deadLettered = new AtomicLong();
+  private final Counter retries;
   private final Timer onlineWriteTimer;
 
   private Materializer(MaterializerConfig config) {
@@ -157,6 +163,13 @@ public final class Materializer implements AutoCloseable {
     this.offline = config.offline();
     this.maxSkewMicros = config.maxFutureSkew().toNanos() / 1000L;
     this.onlineWriteTimer = Timer.builder("quiver.materializer.online.write").register(meters);
+    this.retries = Counter.builder("quiver.materializer.retries")
+        .description("Failed writes to a sink or the dead-letter topic, retried with backoff").register(meters);
+    Gauge.builder("quiver.materializer.retrying", this, m -> m.retrying == null ? 0 : 1)
+        .description("1 while a write is being retried").register(meters);
+    for (DeadLetters.Reason r : DeadLetters.Reason.values()) {
+      deadLetterCounters.put(r, Counter.builder("quiver.materializer.dead.letters").tag("reason", r.name()).register(meters));
+    }
   }
 
   public static Materializer create(MaterializerConfig config) {
@@ -216,13 +229,44 @@ public final class Materializer implements AutoCloseable {
     return Optional.ofNullable(failure.get());
   }
 
+  /** Whether it consumes: false once shut down or failed (even while it still closes its clients). */
   public boolean isRunning() {
-    return running && stopped.getCount() > 0;
+    return running && stopped.getCount() > 0 && failure.get() == null;
   }
 
   /** The partitions this instance owns now, as {@code <topic>-<partition>} (a copy; any thread). */
   public Set<String> assignment() {
     return ownedView;
+  }
+
+  /**
+   * What the materializer does now (any thread): running, retrying a failed write (and why),
+   * failed (and why) or stopped, with its total lag, its dead letters and its partitions.
+   */
+  public MaterializerStatus status() {
+    Throwable f = failure.get();
+    long total = -1;
+    for (AtomicLong l : lag.values()) {
+      if (l.get() >= 0) {
+        total = Math.max(total, 0) + l.get();
+      }
+    }
+    MaterializerStatus.State state;
+    String detail = null;
+    if (f != null) {
+      state = MaterializerStatus.State.FAILED;
+      detail = f.getMessage() == null ? f.toString() : f.getMessage();
+    } else if (thread == null) {
+      state = MaterializerStatus.State.STARTING;
+    } else if (!isRunning()) {
+      state = MaterializerStatus.State.STOPPED;
+    } else if (retrying != null) {
+      state = MaterializerStatus.State.RETRYING;
+      detail = retrying;
+    } else {
+      state = MaterializerStatus.State.RUNNING;
+    }
+    return new MaterializerStatus(state, detail, total, deadLettered.get(), ownedView);
   }
 
   /** Records sent to the dead-letter topic since start. */
@@ -246,6 +290,18 @@ public final class Materializer implements AutoCloseable {
       }
       finish();
     } catch (Throwable t) {
+      // Shut down while retrying (directly, or in a rebalance callback, which the consumer wraps).
+      Abandoned a = t instanceof Abandoned x ? x : t.getCause() instanceof Abandoned y ? y : null;
+      if (a != null) {
+        LOG.warn("Materializer of group {} stopped while retrying ({}); it resumes from its stores' positions",
+            config.groupId(), a.getMessage());
+        closeQuietly(false);
+        return;
+      }
+      if (t instanceof org.apache.kafka.common.errors.FencedInstanceIdException) {
+        t = new IllegalStateException("Cannot consume as member " + config.instanceId().orElse("?") + " of group "
+            + config.groupId() + ": another consumer joined with the same instance id (each instance needs its own)", t);
+      }
       failure.set(t);
       LOG.error("Materializer of group {} stopped: {}", config.groupId(), t.toString(), t);
       closeQuietly(false);
@@ -259,6 +315,7 @@ public final class Materializer implements AutoCloseable {
     Properties c = new Properties();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    config.instanceId().ifPresent(id -> c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id));
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -274,6 +331,10 @@ public final class Materializer implements AutoCloseable {
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "quiver-dlq-" + config.groupId());
+    // A missing topic fails a send after this long (then retried with backoff), not after 60 s.
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "5000");
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
     deadLetterProducer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     lastCommitMillis = config.clock().millis();
   }
@@ -298,6 +359,10 @@ public final class Materializer implements AutoCloseable {
         viewTopics.put(v.name(), src.topicFor(v.name()));
         if (selected(v.name())) {
           next.add(src.topicFor(v.name()));
+          // Every materialized view shows on /metrics from the start (0 records, no freshness yet).
+          newestEventMicros.computeIfAbsent(v.name(), this::freshnessGauge);
+          recordCounters.computeIfAbsent(v.name(),
+              k -> Counter.builder("quiver.materializer.records").tag("view", k).register(meters));
         }
       }
     }
@@ -346,6 +411,7 @@ public final class Materializer implements AutoCloseable {
       freshRegistryIfUnknown(records);
     }
     List<FeatureEvent> onlineBatch = new ArrayList<>();
+    List<ConsumerRecord<byte[], byte[]>> onlineRecords = new ArrayList<>();
     Map<String, Integer> perView = new HashMap<>();
     for (ConsumerRecord<byte[], byte[]> r : records) {
       TopicPartition tp = new TopicPartition(r.topic(), r.partition());
@@ -387,6 +453,14 @@ public final class Materializer implements AutoCloseable {
               offset, e.getMessage());
         }
         continue;
+      } catch (RuntimeException e) {
+        // A defect met while reading one record must not stop the materializer on it at every restart.
+        LOG.warn("Cannot read {}-{}@{}: {}", r.topic(), r.partition(), offset, e.toString(), e);
+        if (offset >= ps.deadLetterFrom) {
+          deadLetter(r, DeadLetters.Reason.NOT_DECODABLE, "Cannot read record: " + e);
+          ps.deadLetters = Positions.add(ps.deadLetters, offset);
+        }
+        continue;
       }
       String view = event.view();
       if (!selected(view)) {
@@ -395,6 +469,7 @@ public final class Materializer implements AutoCloseable {
       FeatureView def = snapshot.definitions().views().get(view);
       if (toOnline && def.online() && offset >= ps.start.onlineNext()) {
         onlineBatch.add(event);
+        onlineRecords.add(r);
       }
       if (toOffline && def.offline() && offline != null && offset >= ps.offlineStart.getOrDefault(view, 0L)
           && !ps.inCommittedRange(view, offset)) {
@@ -408,7 +483,9 @@ public final class Materializer implements AutoCloseable {
     flushDeadLetters();
     // The online write (with the dead letters to remember) goes before any offline position past
     // this batch is handed over: no sink may pass a dead letter the online meta does not remember.
-    if (writeOnline(onlineBatch)) {
+    // An event the online store refuses becomes a dead letter there and leaves the offline buffer
+    // before that buffer goes to a flush.
+    if (writeOnline(onlineBatch, onlineRecords)) {
       CrashPoint.reached(CrashPoint.AFTER_ONLINE_WRITE);
     }
     flushDueBuffers(false);
@@ -428,37 +505,161 @@ public final class Materializer implements AutoCloseable {
   // -------------------------------------------------------------------------------- dead letters
 
   private void deadLetter(ConsumerRecord<byte[], byte[]> r, BadRecordException e) {
-    ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(config.deadLetterTopic(), null, r.key(), r.value());
-    for (Header h : r.headers()) {
-      out.headers().add(h.key(), h.value());
-    }
-    out.headers().add(DeadLetters.ERROR_CLASS, utf8(e.reason().name()));
-    out.headers().add(DeadLetters.ERROR_MESSAGE, utf8(e.getMessage()));
-    out.headers().add(DeadLetters.SOURCE_TOPIC, utf8(r.topic()));
-    out.headers().add(DeadLetters.SOURCE_PARTITION, utf8(String.valueOf(r.partition())));
-    out.headers().add(DeadLetters.SOURCE_OFFSET, utf8(String.valueOf(r.offset())));
-    deadLetterProducer.send(out, (md, ex) -> {
-      if (ex != null) {
-        synchronized (deadLetterErrors) {
-          deadLetterErrors.add(ex);
-        }
-      }
-    });
-    deadLettered.incrementAndGet();
-    deadLetterCounters.computeIfAbsent(e.reason(), reason -> Counter.builder("quiver.materializer.dead.letters")
-        .tag("reason", reason.name()).register(meters)).increment();
-    LOG.debug("Dead-lettered {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+    deadLetter(r, e.reason(), e.getMessage());
   }
 
-  /** Makes dead letters durable before any position past them is written. */
+  /** Queues a dead letter; {@link #flushDeadLetters()} sends it and waits until it is stored. */
+  private void deadLetter(ConsumerRecord<byte[], byte[]> r, DeadLetters.Reason reason, String message) {
+    pendingDeadLetters.add(new PendingDeadLetter(r, reason, message));
+    deadLettered.incrementAndGet();
+    deadLetterCounters.computeIfAbsent(reason, k -> Counter.builder("quiver.materializer.dead.letters")
+        .tag("reason", k.name()).register(meters)).increment();
+    LOG.debug("Dead-lettered {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), message);
+  }
+
+  /**
+   * Makes the queued dead letters durable before any position past them is written. A dead letter
+   * too big for the producer or the topic goes again without its value, then without its key,
+   * then without the original headers ({@link DeadLetters#DROPPED} says what is missing); any
+   * other failure (a topic that does not exist or cannot be written, a broker away) is retried
+   * with backoff until it succeeds or the materializer is shut down, reported by {@link #status()}.
+   */
   private void flushDeadLetters() {
-    deadLetterProducer.flush();
-    synchronized (deadLetterErrors) {
-      if (!deadLetterErrors.isEmpty()) {
-        Exception first = deadLetterErrors.get(0);
-        throw new IllegalStateException("Cannot write to dead-letter topic " + config.deadLetterTopic()
-            + ": " + first.getMessage(), first);
+    int attempt = 0;
+    while (!pendingDeadLetters.isEmpty()) {
+      Exception failed = null;
+      for (PendingDeadLetter d : pendingDeadLetters) {
+        if (d.sent == null) {
+          d.sent = deadLetterProducer.send(d.record());
+          if (d.sent.isDone() && failed(d.sent) != null && !(failed(d.sent) instanceof RecordTooLargeException)) {
+            break; // e.g. no metadata for the topic: the rest would wait just as long
+          }
+        }
       }
+      deadLetterProducer.flush();
+      List<PendingDeadLetter> again = new ArrayList<>();
+      for (PendingDeadLetter d : pendingDeadLetters) {
+        Exception ex = d.sent == null ? null : failed(d.sent);
+        if (d.sent == null) {
+          again.add(d);
+        } else if (ex instanceof RecordTooLargeException && d.stripped < PendingDeadLetter.MOST_STRIPPED) {
+          d.stripped++;
+          d.sent = null;
+          again.add(d);
+          LOG.warn("Dead letter of {}-{}@{} is too large for topic {} ({}); sending it without its {}",
+              d.source.topic(), d.source.partition(), d.source.offset(), config.deadLetterTopic(), ex.getMessage(),
+              d.droppedParts());
+        } else if (ex != null) {
+          d.sent = null;
+          again.add(d);
+          failed = ex;
+        }
+      }
+      pendingDeadLetters = again;
+      if (failed != null) {
+        retry(++attempt, "Cannot write to dead-letter topic " + config.deadLetterTopic() + ": " + failed.getMessage());
+      }
+    }
+    if (attempt > 0) {
+      recovered();
+    }
+  }
+
+  private static Exception failed(Future<?> f) {
+    if (!f.isDone()) {
+      return null;
+    }
+    try {
+      f.get();
+      return null;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return e.getCause() instanceof Exception ex ? ex : e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return e;
+    }
+  }
+
+  /** A dead letter until the broker acknowledged it; how much of the source record it leaves out. */
+  private final class PendingDeadLetter {
+    static final int MOST_STRIPPED = 3;
+    final ConsumerRecord<byte[], byte[]> source;
+    final DeadLetters.Reason reason;
+    final String message;
+    int stripped;
+    Future<?> sent;
+
+    PendingDeadLetter(ConsumerRecord<byte[], byte[]> source, DeadLetters.Reason reason, String message) {
+      this.source = source;
+      this.reason = reason;
+      this.message = message == null ? "" : message.length() > 2_000 ? message.substring(0, 2_000) + "..." : message;
+    }
+
+    String droppedParts() {
+      return switch (stripped) {
+        case 1 -> "value";
+        case 2 -> "value and key";
+        default -> "value, key and original headers";
+      };
+    }
+
+    ProducerRecord<byte[], byte[]> record() {
+      byte[] key = stripped >= 2 ? null : source.key();
+      byte[] value = stripped >= 1 ? null : source.value();
+      ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(config.deadLetterTopic(), null, key, value);
+      if (stripped < 3) {
+        for (Header h : source.headers()) {
+          out.headers().add(h.key(), h.value());
+        }
+      }
+      out.headers().add(DeadLetters.ERROR_CLASS, utf8(reason.name()));
+      out.headers().add(DeadLetters.ERROR_MESSAGE, utf8(message));
+      out.headers().add(DeadLetters.SOURCE_TOPIC, utf8(source.topic()));
+      out.headers().add(DeadLetters.SOURCE_PARTITION, utf8(String.valueOf(source.partition())));
+      out.headers().add(DeadLetters.SOURCE_OFFSET, utf8(String.valueOf(source.offset())));
+      if (stripped > 0) {
+        out.headers().add(DeadLetters.DROPPED, utf8(droppedParts() + " (value " + source.serializedValueSize()
+            + " bytes, key " + source.serializedKeySize() + " bytes): too large for the dead-letter topic"));
+      }
+      return out;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ retrying
+
+  /**
+   * Reports a failed write and waits before the next attempt: 100 ms doubling to 30 s. Gives up
+   * only when the materializer is shut down meanwhile ({@link Abandoned}: nothing past the failed
+   * write is recorded, so a restart resumes before it).
+   */
+  private void retry(int attempt, String why) {
+    retries.increment();
+    long waitMillis = Math.min(30_000L, 100L << Math.min(attempt - 1, 20));
+    String report = why + " (attempt " + attempt + ", next in " + waitMillis + " ms)";
+    if (retrying == null || attempt == 1 || Long.bitCount(attempt) == 1) {
+      LOG.warn("Materializer of group {}: {}", config.groupId(), report);
+    }
+    retrying = report;
+    long until = System.nanoTime() + waitMillis * 1_000_000L;
+    while (running && System.nanoTime() < until) {
+      sleep(Duration.ofMillis(Math.min(100, waitMillis)));
+    }
+    if (!running) {
+      throw new Abandoned(why);
+    }
+  }
+
+  private void recovered() {
+    if (retrying != null) {
+      LOG.info("Materializer of group {} recovered: {}", config.groupId(), "the retried write succeeded");
+      retrying = null;
+    }
+  }
+
+  /** Shutdown requested while a write was being retried. */
+  private static final class Abandoned extends RuntimeException {
+    Abandoned(String why) {
+      super(why, null, false, false);
     }
   }
 
@@ -541,11 +742,11 @@ public final class Materializer implements AutoCloseable {
       }
       Future<?> done = flusher.submit(() -> {
         if (events.isEmpty()) {
-          offline.append(view, topic, events, positions); // positions alone: not a flush to time
+          appendRetrying(view, topic, events, positions); // positions alone: not a flush to time
           return;
         }
         Timer.Sample sample = Timer.start(meters);
-        offline.append(view, topic, events, positions);
+        appendRetrying(view, topic, events, positions);
         long nanos = sample.stop(Timer.builder("quiver.materializer.flush").tag("view", view).register(meters));
         LOG.debug("Flushed {} events of view {} (topic {}) to the offline store in {} ms", events.size(), view, topic,
             nanos / 1_000_000);
@@ -575,6 +776,21 @@ public final class Materializer implements AutoCloseable {
     return out;
   }
 
+  /** An offline append, retried with backoff (a failed append leaves nothing behind). */
+  private void appendRetrying(String view, String topic, List<FeatureEvent> events, Map<Integer, Long> positions) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        offline.append(view, topic, events, positions);
+        if (attempt > 1) {
+          recovered();
+        }
+        return;
+      } catch (RuntimeException e) {
+        retry(attempt, "Cannot flush view " + view + " to the offline store: " + e.getMessage());
+      }
+    }
+  }
+
   /** Collects finished flushes (all of them, waiting, when {@code wait}); rethrows a flush failure. */
   private void reapFlushes(boolean wait) {
     while (!inFlight.isEmpty() && (wait || inFlight.peekFirst().done().isDone())) {
@@ -585,6 +801,9 @@ public final class Materializer implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("Cannot flush to the offline store: interrupted", e);
       } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof Abandoned a) {
+          throw a;
+        }
         throw new IllegalStateException("Cannot flush to the offline store: " + e.getCause().getMessage(), e.getCause());
       }
       inFlight.removeFirst();
@@ -599,26 +818,45 @@ public final class Materializer implements AutoCloseable {
 
   // -------------------------------------------------------------------------------------- online
 
-  /** Writes the batch and the changed positions in one atomic step; whether there was anything to write. */
   private boolean writeOnline(List<FeatureEvent> batch) {
-    Map<String, byte[]> meta = new HashMap<>();
-    for (Map.Entry<TopicPartition, PartitionState> e : owned.entrySet()) {
-      TopicPartition tp = e.getKey();
-      PartitionState ps = e.getValue();
-      long onlineNext = Math.max(consumer.position(tp), ps.start.onlineNext());
-      // Dead letters below every sink's position are never read again: forget them.
-      ps.deadLetters = Positions.prune(ps.deadLetters, Math.min(onlineNext, ps.offlineFloor()));
-      Positions p = new Positions(onlineNext, ps.deadLetters);
-      if (!p.equals(ps.written)) {
-        meta.put(ps.metaKey, p.encode());
-        ps.pending = p;
-      }
-    }
+    return writeOnline(batch, List.of());
+  }
+
+  /**
+   * Writes the batch and the changed positions (with the dead letters to remember) in one atomic
+   * step; whether there was anything to write. When the store refuses the batch (a
+   * {@link UserInputException}: an event it cannot store), the events are written one by one, those
+   * it refuses go to the dead-letter topic ({@link DeadLetters.Reason#STORE_REJECTED}), are
+   * remembered as dead letters and leave the offline buffers, then the positions are written. Any
+   * other failure is retried with backoff.
+   *
+   * @param records the records of {@code batch}, index by index (empty: none is refused)
+   */
+  private boolean writeOnline(List<FeatureEvent> batch, List<ConsumerRecord<byte[], byte[]>> records) {
+    Map<String, byte[]> meta = changedPositions();
     if (batch.isEmpty() && meta.isEmpty()) {
       return false;
     }
     Timer.Sample sample = Timer.start(meters);
-    online.write(batch, meta);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        online.write(batch, meta);
+        if (attempt > 1) {
+          recovered();
+        }
+        break;
+      } catch (UserInputException e) {
+        if (batch.isEmpty() || records.size() != batch.size()) {
+          retry(attempt, "Cannot write to the online store: " + e.getMessage());
+        } else {
+          isolateRefused(batch, records);
+          batch = List.of();
+          meta = changedPositions(); // now with the refused events among the dead letters
+        }
+      } catch (RuntimeException e) {
+        retry(attempt, "Cannot write to the online store: " + e.getMessage());
+      }
+    }
     long nanos = sample.stop(onlineWriteTimer);
     LOG.debug("Wrote {} events and {} positions to the online store in {} ms", batch.size(), meta.size(), nanos / 1_000_000);
     for (PartitionState ps : owned.values()) {
@@ -628,6 +866,47 @@ public final class Materializer implements AutoCloseable {
       }
     }
     return true;
+  }
+
+  /** The positions (online next and dead letters to remember) that differ from those written. */
+  private Map<String, byte[]> changedPositions() {
+    Map<String, byte[]> meta = new HashMap<>();
+    for (Map.Entry<TopicPartition, PartitionState> e : owned.entrySet()) {
+      TopicPartition tp = e.getKey();
+      PartitionState ps = e.getValue();
+      long onlineNext = Math.max(consumer.position(tp), ps.start.onlineNext());
+      // Dead letters below every sink's position are never read again: forget them.
+      ps.deadLetters = Positions.prune(ps.deadLetters, Math.min(onlineNext, ps.offlineFloor()));
+      Positions p = new Positions(onlineNext, ps.deadLetters);
+      ps.pending = null;
+      if (!p.equals(ps.written)) {
+        meta.put(ps.metaKey, p.encode());
+        ps.pending = p;
+      }
+    }
+    return meta;
+  }
+
+  /** Writes the events one by one (no positions); dead-letters (and remembers) those the store refuses. */
+  private void isolateRefused(List<FeatureEvent> batch, List<ConsumerRecord<byte[], byte[]>> records) {
+    for (int i = 0; i < batch.size(); i++) {
+      FeatureEvent e = batch.get(i);
+      try {
+        online.write(List.of(e), Map.of());
+      } catch (UserInputException refused) {
+        ConsumerRecord<byte[], byte[]> r = records.get(i);
+        deadLetter(r, DeadLetters.Reason.STORE_REJECTED, refused.getMessage());
+        PartitionState ps = owned.get(new TopicPartition(r.topic(), r.partition()));
+        if (ps != null) {
+          ps.deadLetters = Positions.add(ps.deadLetters, r.offset());
+        }
+        Buffer b = buffers.get(new BufferKey(e.view(), r.topic()));
+        if (b != null) {
+          b.events.removeIf(x -> x.partition() == e.partition() && x.offset() == e.offset());
+        }
+      }
+    }
+    flushDeadLetters();
   }
 
   private void maybeCommitGroupOffsets(boolean sync) {

@@ -32,7 +32,8 @@ public final class OnlineServer implements AutoCloseable {
   private OnlineServer(Builder b) {
     vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(b.workerThreads));
     try {
-      routes = new HttpRoutes(vertx, b.store, b.pushHandler, b.clock, b.maxEntities, b.maxBodyBytes);
+      routes = new HttpRoutes(vertx, b.store, b.pushHandler, b.clock, b.maxEntities, b.maxBodyBytes,
+          b.meters, b.health);
       server = vertx.createHttpServer(new HttpServerOptions().setHost(b.host).setPort(b.port))
           .requestHandler(routes.router())
           .listen()
@@ -81,6 +82,9 @@ public final class OnlineServer implements AutoCloseable {
     private int workerThreads = 2 * Runtime.getRuntime().availableProcessors() + 2;
     private Clock clock = Clock.systemUTC();
     private PushHandler pushHandler;
+    private io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters;
+    private final java.util.Map<String, java.util.function.Supplier<ComponentHealth>> health =
+        new java.util.LinkedHashMap<>();
 
     private Builder(OnlineStore store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -137,6 +141,25 @@ public final class OnlineServer implements AutoCloseable {
     /** The receiver of {@code POST /push}; without one that endpoint answers 501. */
     public Builder withPushHandler(PushHandler handler) {
       this.pushHandler = handler;
+      return this;
+    }
+
+    /**
+     * The registry {@code GET /metrics} shows, and where the server's own meters go, so that other
+     * parts of the process (the materializer) show on the same page; the caller closes it. Default:
+     * one of the server's own.
+     */
+    public Builder withMeterRegistry(io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry) {
+      this.meters = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * A part whose health {@code GET /health} reports under {@code name} (asked on every request,
+     * off the event loop); a {@code DOWN} part makes the answer 503.
+     */
+    public Builder withHealthCheck(String name, java.util.function.Supplier<ComponentHealth> check) {
+      health.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(check, "check"));
       return this;
     }
 

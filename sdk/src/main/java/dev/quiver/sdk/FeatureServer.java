@@ -3,6 +3,8 @@ package dev.quiver.sdk;
 import dev.quiver.materializer.EmbeddedKafka;
 import dev.quiver.materializer.Materializer;
 import dev.quiver.materializer.MaterializerConfig;
+import dev.quiver.materializer.MaterializerStatus;
+import dev.quiver.online.ComponentHealth;
 import dev.quiver.online.OnlineServer;
 import dev.quiver.online.OnlineStore;
 import dev.quiver.registry.FeatureView;
@@ -10,6 +12,8 @@ import dev.quiver.registry.QuiverException;
 import dev.quiver.registry.RegistrySnapshot;
 import dev.quiver.registry.Source;
 import dev.quiver.sdk.internal.ServeState;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -18,6 +22,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -59,6 +65,8 @@ public final class FeatureServer implements AutoCloseable {
   private ScheduledExecutorService watcher;
   private ServeState state;
   private final Set<String> topics = new HashSet<>();
+  /** One registry for the HTTP server's and the materializer's meters: both on {@code /metrics}. */
+  private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private volatile boolean closed;
 
   private FeatureServer(FeatureStore store) {
@@ -111,6 +119,10 @@ public final class FeatureServer implements AutoCloseable {
         .withMaxFutureSkew(config.maxFutureSkew())
         .withOnRegistryChange(online::useRegistry)
         .withClock(store.clock())
+        .withMeterRegistry(meters)
+        // Static membership: a restarted server takes its partitions back at once instead of
+        // waiting for its killed predecessor's session to time out.
+        .withInstanceId(instanceId(config))
         .build()).start();
     if (withHttp) {
       http = OnlineServer.builder(online)
@@ -120,6 +132,8 @@ public final class FeatureServer implements AutoCloseable {
           .withMaxBodyBytes(config.maxRequestBytes())
           .withPushHandler(store::push)
           .withClock(store.clock())
+          .withMeterRegistry(meters)
+          .withHealthCheck("materializer", this::materializerHealth)
           .start();
     }
     watcher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -146,6 +160,10 @@ public final class FeatureServer implements AutoCloseable {
       return;
     }
     List<NewTopic> missing = new java.util.ArrayList<>();
+    // The dead-letter topic up front too: a bad record must not wait for (or depend on) auto-creation.
+    if (!topics.contains(MaterializerConfig.DEFAULT_DEAD_LETTER_TOPIC)) {
+      missing.add(new NewTopic(MaterializerConfig.DEFAULT_DEAD_LETTER_TOPIC, Optional.of(1), Optional.empty()));
+    }
     for (FeatureView v : registry.definitions().views().values()) {
       Source src = registry.source(v.name());
       if (src.kind() == Source.Kind.KAFKA) {
@@ -178,6 +196,22 @@ public final class FeatureServer implements AutoCloseable {
     } catch (java.util.concurrent.TimeoutException e) {
       throw new QuiverException("Cannot create topics on " + bootstrapServers + ": no answer in 30 s", e);
     }
+  }
+
+  /**
+   * This server's static member id in the consumer group: the same on every restart of this repo's
+   * server on this host (it names the online store the partitions' positions live in), different
+   * for another repo or host, so several servers still split one group.
+   */
+  static String instanceId(QuiverConfig config) {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      host = "localhost";
+    }
+    String where = host + "|" + config.onlinePath().toAbsolutePath().normalize();
+    return "quiver-" + host + "-" + Integer.toHexString(where.hashCode());
   }
 
   /** The broker and controller ports of the embedded broker: the ones used last when still free. */
@@ -248,6 +282,26 @@ public final class FeatureServer implements AutoCloseable {
     return bootstrapServers;
   }
 
+  /** The materializer as {@code GET /health} shows it: down (503) when it failed or stopped. */
+  private ComponentHealth materializerHealth() {
+    if (materializer == null) {
+      return new ComponentHealth(ComponentHealth.Status.DOWN, "not started", Map.of());
+    }
+    MaterializerStatus st = materializer.status();
+    Map<String, Object> info = new LinkedHashMap<>();
+    info.put("state", st.state().name().toLowerCase(java.util.Locale.ROOT));
+    info.put("lag", st.lag());
+    info.put("dead_letters", st.deadLetters());
+    info.put("partitions", new java.util.TreeSet<>(st.assignment()));
+    ComponentHealth.Status status = switch (st.state()) {
+      case RUNNING, STARTING -> ComponentHealth.Status.UP;
+      case RETRYING -> ComponentHealth.Status.DEGRADED;
+      case FAILED, STOPPED -> ComponentHealth.Status.DOWN;
+    };
+    String detail = st.detail() != null ? st.detail() : status == ComponentHealth.Status.DOWN ? "stopped" : null;
+    return new ComponentHealth(status, detail, info);
+  }
+
   /** Whether the materializer still runs (false after a sink failure; see the log). */
   public boolean isMaterializing() {
     return materializer != null && materializer.isRunning();
@@ -295,6 +349,7 @@ public final class FeatureServer implements AutoCloseable {
 
   /** The embedded broker last, then the note to other commands. */
   synchronized void stopBroker() {
+    meters.close();
     if (broker != null) {
       broker.stop();
       broker = null;

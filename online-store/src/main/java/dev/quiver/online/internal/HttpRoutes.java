@@ -3,7 +3,6 @@ package dev.quiver.online.internal;
 import dev.quiver.online.OnlineStore;
 import dev.quiver.online.PushHandler;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.time.Clock;
 import java.util.Set;
@@ -13,10 +12,13 @@ public final class HttpRoutes {
   private static final Set<String> ENDPOINTS = Set.of("/get-online-features", "/push", "/health", "/metrics",
       "/sample-entities");
 
-  private final ServerMetrics metrics = new ServerMetrics();
+  private final ServerMetrics metrics;
   private final Router router;
 
-  public HttpRoutes(Vertx vertx, OnlineStore store, PushHandler push, Clock clock, int maxEntities, long maxBodyBytes) {
+  public HttpRoutes(Vertx vertx, OnlineStore store, PushHandler push, Clock clock, int maxEntities, long maxBodyBytes,
+                    io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters,
+                    java.util.Map<String, java.util.function.Supplier<dev.quiver.online.ComponentHealth>> health) {
+    metrics = new ServerMetrics(meters);
     router = Router.router(vertx);
     ErrorHandler errors = new ErrorHandler(maxBodyBytes);
     router.route().handler(ctx -> {
@@ -35,14 +37,11 @@ public final class HttpRoutes {
     router.post("/push")
         .handler(new JsonBodyHandler(maxBodyBytes))
         .handler(new PushEndpointHandler(vertx, push));
-    router.get("/health").handler(ctx -> {
-      if (store.isClosed()) {
-        ctx.response().setStatusCode(503).putHeader("content-type", "application/json")
-            .end(new JsonObject().put("error", "unavailable").put("detail", "Cannot serve: the online store is closed").encode());
-      } else {
-        ctx.response().putHeader("content-type", "application/json").end("{\"status\":\"ok\"}");
-      }
-    });
+    HealthReport report = new HealthReport(store, health);
+    router.get("/health").handler(ctx -> vertx.executeBlocking(report::answer, false)
+        .onSuccess(a -> ctx.response().setStatusCode(a.status()).putHeader("content-type", "application/json")
+            .end(a.body().encode()))
+        .onFailure(ctx::fail));
     router.get("/metrics").handler(ctx -> vertx.executeBlocking(metrics::scrape, false)
         .onSuccess(text -> ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(text))
         .onFailure(ctx::fail));

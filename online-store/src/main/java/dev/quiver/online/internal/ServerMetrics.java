@@ -16,12 +16,20 @@ import java.util.concurrent.TimeUnit;
  * up per feature view) and {@code quiver_online_values_total} (values per status).
  */
 final class ServerMetrics {
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry;
+  private final boolean own;
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
   private final Map<String, Counter> lookups = new ConcurrentHashMap<>();
   private final Map<FeatureStatus, Counter> statuses = new EnumMap<>(FeatureStatus.class);
 
   ServerMetrics() {
+    this(null);
+  }
+
+  /** Meters in {@code shared} (not closed here), or in a registry of its own when null. */
+  ServerMetrics(PrometheusMeterRegistry shared) {
+    this.own = shared == null;
+    this.registry = own ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : shared;
     for (FeatureStatus s : FeatureStatus.values()) {
       statuses.put(s, Counter.builder("quiver_online_values").description("Looked-up feature values by status")
           .tag("status", s.name()).register(registry));
@@ -52,6 +60,8 @@ final class ServerMetrics {
   }
 
   void close() {
-    registry.close();
+    if (own) {
+      registry.close();
+    }
   }
 }
