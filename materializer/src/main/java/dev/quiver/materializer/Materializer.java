@@ -657,7 +657,9 @@ public final class Materializer implements AutoCloseable {
     List<PartitionState> reading = new ArrayList<>();
     for (Map.Entry<TopicPartition, PartitionState> e : assigned.entrySet()) {
       Positions.DeadLetterMarks marks = e.getValue().start.marks();
-      if (marks == null) {
+      if (e.getValue().start.equals(Positions.START)) {
+        continue; // no positions yet: nothing was decided (a run writes them before it decides a record)
+      } else if (marks == null) {
         LOG.info("Positions of {} record no dead-letter offsets (written by an older version): no dead letter is read"
             + " back for it", e.getKey());
       } else if (!marks.topic().equals(topic)) {
