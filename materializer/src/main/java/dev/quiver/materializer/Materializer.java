@@ -140,6 +140,9 @@ public final class Materializer implements AutoCloseable {
    */
   private Map<Integer, Long> deadLetterNext;
   private long deadLetterMarksTriedNanos;
+  private long deadLetterMarksRefreshedMillis;
+  /** How often the marks are raised to the topic's end (letters of other members), bounding a read-back. */
+  private static final long MARKS_REFRESH_MILLIS = 60_000;
   private RegistrySnapshot snapshot;
   private EventReader reader;
   private Set<String> topics = Set.of();
@@ -523,6 +526,33 @@ public final class Materializer implements AutoCloseable {
       consumer.currentLag(tp).ifPresent(l -> lagGauge(tp).set(l));
     }
     maybeCommitGroupOffsets(false);
+    maybeRefreshDeadLetterMarks();
+  }
+
+  /**
+   * Raises the marks to the dead-letter topic's end offsets now and then: the letters other
+   * members sent meanwhile lie below them, so a read-back after a crash reads only what came
+   * after. The ends now bound every letter sent later, so the marks stay valid. A failure keeps
+   * the marks as they are.
+   */
+  private void maybeRefreshDeadLetterMarks() {
+    long now = config.clock().millis();
+    if (deadLetterNext == null || now - deadLetterMarksRefreshedMillis < MARKS_REFRESH_MILLIS) {
+      return;
+    }
+    deadLetterMarksRefreshedMillis = now;
+    String topic = config.deadLetterTopic();
+    try {
+      List<PartitionInfo> infos = deadLetterReader.partitionsFor(topic, Duration.ofSeconds(5));
+      if (infos == null || infos.isEmpty()) {
+        return;
+      }
+      List<TopicPartition> tps = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+      deadLetterReader.endOffsets(tps, Duration.ofSeconds(5))
+          .forEach((tp, end) -> deadLetterNext.merge(tp.partition(), end, Math::max));
+    } catch (RuntimeException e) {
+      LOG.debug("Cannot read the end offsets of dead-letter topic {} (marks kept): {}", topic, e.toString());
+    }
   }
 
   private void finish() {
@@ -639,6 +669,7 @@ public final class Materializer implements AutoCloseable {
         deadLetterNext.forEach((part, o) -> next.merge(part, o, Math::max));
       }
       deadLetterNext = next;
+      deadLetterMarksRefreshedMillis = config.clock().millis();
     } catch (RuntimeException e) {
       LOG.warn("Cannot read the end offsets of dead-letter topic {}: {}; until it can be read, a record dead-lettered"
           + " just before a crash may be dead-lettered again after it", topic, e.toString());
