@@ -3,11 +3,16 @@ package dev.quiver.materializer;
 /**
  * The dead-letter topic's contract. A record the materializer cannot store is copied there with
  * its original key, value and headers, plus these headers (UTF-8 text): {@link #ERROR_CLASS} (a
- * {@link Reason} name), {@link #ERROR_MESSAGE}, {@link #SOURCE_TOPIC}, {@link #SOURCE_PARTITION}
- * and {@link #SOURCE_OFFSET} (decimal).
+ * {@link Reason} name), {@link #ERROR_MESSAGE}, {@link #SOURCE_TOPIC}, {@link #SOURCE_PARTITION},
+ * {@link #SOURCE_OFFSET} (decimal) and {@link #SOURCE_GROUP}.
  *
- * <p>Delivery is at least once: a record is sent (and the send flushed) before the position past it
- * is committed, so after a crash a bad record may be dead-lettered twice but never lost.
+ * <p>Each bad record is there once, across crashes: a record is sent (and the send flushed)
+ * before the position past it is committed, and a materializer that takes over a partition reads
+ * the letters sent after that partition's last committed position (from the dead-letter offsets
+ * recorded with it) and takes the records they name as dead-lettered, not to be sent again. Only
+ * when the dead-letter topic cannot be read then (a warning says so), or the position was
+ * written by a version that recorded no dead-letter offsets, may a record be dead-lettered twice;
+ * it is never lost.
  */
 public final class DeadLetters {
   public static final String DEFAULT_TOPIC = "quiver.dlq";
@@ -16,6 +21,8 @@ public final class DeadLetters {
   public static final String SOURCE_TOPIC = "quiver.source.topic";
   public static final String SOURCE_PARTITION = "quiver.source.partition";
   public static final String SOURCE_OFFSET = "quiver.source.offset";
+  /** The consumer group of the materializer that decided (letters of other groups decide nothing for it). */
+  public static final String SOURCE_GROUP = "quiver.source.group";
   /**
    * Present when the dead letter leaves out parts of the source record that did not fit the
    * dead-letter topic's size limit: which ones and their sizes (the headers above always stay).

@@ -49,6 +49,8 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Header;
@@ -83,7 +85,10 @@ import org.slf4j.LoggerFactory;
  * ({@link MaterializerConfig#freshRegistry()}). The dead letters at or above a partition's resume
  * point are remembered with the online position, so a record dead-lettered before a crash is
  * skipped by both sinks when read again, even if the registry has learnt its fingerprint since,
- * and is not sent to the dead-letter topic twice. What remains: a sink rebuilt from Kafka (a new
+ * and is not sent to the dead-letter topic twice. With the positions go the dead-letter topic's
+ * offsets acknowledged so far ({@link Positions.DeadLetterMarks}); on assignment the letters past
+ * them that name an assigned partition (sent after its last online write, just before a crash)
+ * are read back and count as remembered too. What remains: a sink rebuilt from Kafka (a new
  * or moved store) re-decides the records below the other sink's position against the registry of
  * the day, since their decisions were only remembered for the replay window.
  *
@@ -126,6 +131,18 @@ public final class Materializer implements AutoCloseable {
   // Poll-thread state.
   private KafkaConsumer<byte[], byte[]> consumer;
   private KafkaProducer<byte[], byte[]> deadLetterProducer;
+  /** Reads back the dead letters sent after a partition's last online write (assigned, no group). */
+  private KafkaConsumer<byte[], byte[]> deadLetterReader;
+  /**
+   * Per dead-letter partition, an offset at or above which every letter sent from now on lies (the
+   * topic's end offsets when taken, raised by every acknowledgement); null while unknown (the
+   * topic could not be read): positions then record no marks.
+   */
+  private Map<Integer, Long> deadLetterNext;
+  private long deadLetterMarksTriedNanos;
+  private long deadLetterMarksRefreshedMillis;
+  /** How often the marks are raised to the topic's end (letters of other members), bounding a read-back. */
+  private static final long MARKS_REFRESH_MILLIS = 60_000;
   private RegistrySnapshot snapshot;
   private EventReader reader;
   private Set<String> topics = Set.of();
@@ -336,6 +353,20 @@ public final class Materializer implements AutoCloseable {
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
     p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
     deadLetterProducer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+
+    Properties r = new Properties();
+    r.putAll(config.consumerProperties());
+    r.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    r.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    r.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    r.put(ConsumerConfig.CLIENT_ID_CONFIG, "quiver-dlq-reader-" + config.groupId());
+    r.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    r.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+    r.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    r.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    r.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
+    deadLetterReader = new KafkaConsumer<>(r, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    takeDeadLetterMarks();
     lastCommitMillis = config.clock().millis();
   }
 
@@ -420,7 +451,7 @@ public final class Materializer implements AutoCloseable {
         continue;
       }
       long offset = r.offset();
-      if (ps.start.deadLettered(offset)) {
+      if (Positions.contains(ps.decided, offset)) {
         continue; // dead-lettered before a restart: its fate stays, whatever the registry says now
       }
       FeatureEvent event;
@@ -480,7 +511,9 @@ public final class Materializer implements AutoCloseable {
     }
     perView.forEach((v, n) -> recordCounters.computeIfAbsent(v,
         k -> Counter.builder("quiver.materializer.records").tag("view", k).register(meters)).increment(n));
-    flushDeadLetters();
+    if (flushDeadLetters() > 0) {
+      CrashPoint.reached(CrashPoint.AFTER_DEAD_LETTER_FLUSH);
+    }
     // The online write (with the dead letters to remember) goes before any offline position past
     // this batch is handed over: no sink may pass a dead letter the online meta does not remember.
     // An event the online store refuses becomes a dead letter there and leaves the offline buffer
@@ -493,6 +526,33 @@ public final class Materializer implements AutoCloseable {
       consumer.currentLag(tp).ifPresent(l -> lagGauge(tp).set(l));
     }
     maybeCommitGroupOffsets(false);
+    maybeRefreshDeadLetterMarks();
+  }
+
+  /**
+   * Raises the marks to the dead-letter topic's end offsets now and then: the letters other
+   * members sent meanwhile lie below them, so a read-back after a crash reads only what came
+   * after. The ends now bound every letter sent later, so the marks stay valid. A failure keeps
+   * the marks as they are.
+   */
+  private void maybeRefreshDeadLetterMarks() {
+    long now = config.clock().millis();
+    if (deadLetterNext == null || now - deadLetterMarksRefreshedMillis < MARKS_REFRESH_MILLIS) {
+      return;
+    }
+    deadLetterMarksRefreshedMillis = now;
+    String topic = config.deadLetterTopic();
+    try {
+      List<PartitionInfo> infos = deadLetterReader.partitionsFor(topic, Duration.ofSeconds(5));
+      if (infos == null || infos.isEmpty()) {
+        return;
+      }
+      List<TopicPartition> tps = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+      deadLetterReader.endOffsets(tps, Duration.ofSeconds(5))
+          .forEach((tp, end) -> deadLetterNext.merge(tp.partition(), end, Math::max));
+    } catch (RuntimeException e) {
+      LOG.debug("Cannot read the end offsets of dead-letter topic {} (marks kept): {}", topic, e.toString());
+    }
   }
 
   private void finish() {
@@ -523,9 +583,13 @@ public final class Materializer implements AutoCloseable {
    * then without the original headers ({@link DeadLetters#DROPPED} says what is missing); any
    * other failure (a topic that does not exist or cannot be written, a broker away) is retried
    * with backoff until it succeeds or the materializer is shut down, reported by {@link #status()}.
+   * Each acknowledgement raises the dead-letter marks the next positions record.
+   *
+   * @return how many dead letters were stored
    */
-  private void flushDeadLetters() {
+  private int flushDeadLetters() {
     int attempt = 0;
+    int stored = 0;
     while (!pendingDeadLetters.isEmpty()) {
       Exception failed = null;
       for (PendingDeadLetter d : pendingDeadLetters) {
@@ -553,6 +617,9 @@ public final class Materializer implements AutoCloseable {
           d.sent = null;
           again.add(d);
           failed = ex;
+        } else {
+          stored++;
+          acknowledged(d.sent);
         }
       }
       pendingDeadLetters = again;
@@ -562,6 +629,147 @@ public final class Materializer implements AutoCloseable {
     }
     if (attempt > 0) {
       recovered();
+    }
+    if (stored > 0 && deadLetterNext == null
+        && System.nanoTime() - deadLetterMarksTriedNanos > TimeUnit.SECONDS.toNanos(30)) {
+      takeDeadLetterMarks(); // the topic is reachable now
+    }
+    return stored;
+  }
+
+  private void acknowledged(Future<RecordMetadata> sent) {
+    try {
+      RecordMetadata md = sent.get();
+      if (deadLetterNext != null && md.hasOffset()) {
+        deadLetterNext.merge(md.partition(), md.offset() + 1, Math::max);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("Cannot happen: a failed send counted as stored", e);
+    }
+  }
+
+  /**
+   * Takes the dead-letter topic's end offsets as the marks (a topic that does not exist yet: no
+   * partition, every one read from its start). When the topic cannot be read, the marks stay
+   * unknown and the positions record none (a warning says so): never a reason to stop.
+   */
+  private void takeDeadLetterMarks() {
+    deadLetterMarksTriedNanos = System.nanoTime();
+    String topic = config.deadLetterTopic();
+    try {
+      Map<Integer, Long> next = new HashMap<>();
+      List<PartitionInfo> infos = deadLetterReader.partitionsFor(topic);
+      if (infos != null && !infos.isEmpty()) {
+        List<TopicPartition> tps = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+        deadLetterReader.endOffsets(tps).forEach((tp, end) -> next.put(tp.partition(), end));
+      }
+      if (deadLetterNext != null) {
+        deadLetterNext.forEach((part, o) -> next.merge(part, o, Math::max));
+      }
+      deadLetterNext = next;
+      deadLetterMarksRefreshedMillis = config.clock().millis();
+    } catch (RuntimeException e) {
+      LOG.warn("Cannot read the end offsets of dead-letter topic {}: {}; until it can be read, a record dead-lettered"
+          + " just before a crash may be dead-lettered again after it", topic, e.toString());
+    }
+  }
+
+  /**
+   * Reads the dead-letter topic from the marks recorded with the assigned partitions' positions to
+   * its end; a letter of this group naming one of them makes its record remembered: decided, not
+   * stored by either sink, not sent again. Partitions whose positions hold no marks (or marks of
+   * another dead-letter topic) read nothing. A failure is logged and reads nothing more.
+   */
+  private void readBackDeadLetters(Map<TopicPartition, PartitionState> assigned) {
+    String topic = config.deadLetterTopic();
+    Map<Integer, Long> from = new HashMap<>();
+    List<PartitionState> reading = new ArrayList<>();
+    for (Map.Entry<TopicPartition, PartitionState> e : assigned.entrySet()) {
+      Positions.DeadLetterMarks marks = e.getValue().start.marks();
+      if (e.getValue().start.equals(Positions.START)) {
+        continue; // no positions yet: nothing was decided (a run writes them before it decides a record)
+      } else if (marks == null) {
+        LOG.info("Positions of {} record no dead-letter offsets (written by an older version): no dead letter is read"
+            + " back for it", e.getKey());
+      } else if (!marks.topic().equals(topic)) {
+        LOG.warn("Positions of {} record offsets of dead-letter topic {}, not of {}: no dead letter is read back for it",
+            e.getKey(), marks.topic(), topic);
+      } else {
+        reading.add(e.getValue());
+      }
+    }
+    if (reading.isEmpty()) {
+      return;
+    }
+    int found = 0;
+    try {
+      List<PartitionInfo> infos = deadLetterReader.partitionsFor(topic);
+      if (infos == null || infos.isEmpty()) {
+        return; // no such topic: nothing was dead-lettered
+      }
+      List<TopicPartition> tps = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+      Map<TopicPartition, Long> ends = deadLetterReader.endOffsets(tps);
+      Map<TopicPartition, Long> begins = deadLetterReader.beginningOffsets(tps);
+      Map<TopicPartition, Long> starts = new HashMap<>();
+      for (TopicPartition tp : tps) {
+        long start = Long.MAX_VALUE;
+        for (PartitionState ps : reading) {
+          start = Math.min(start, ps.start.marks().next().getOrDefault(tp.partition(), 0L));
+        }
+        start = Math.max(start, begins.getOrDefault(tp, 0L));
+        if (start < ends.getOrDefault(tp, 0L)) {
+          starts.put(tp, start);
+        }
+      }
+      if (starts.isEmpty()) {
+        return;
+      }
+      deadLetterReader.assign(starts.keySet());
+      starts.forEach(deadLetterReader::seek);
+      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (starts.keySet().stream().anyMatch(tp -> deadLetterReader.position(tp) < ends.get(tp))) {
+        if (System.nanoTime() > giveUp) {
+          throw new IllegalStateException("no progress for 30 s");
+        }
+        for (ConsumerRecord<byte[], byte[]> letter : deadLetterReader.poll(Duration.ofMillis(200))) {
+          if (letter.offset() >= ends.get(new TopicPartition(letter.topic(), letter.partition()))) {
+            continue;
+          }
+          byte[] group = header(letter, DeadLetters.SOURCE_GROUP);
+          byte[] srcTopic = header(letter, DeadLetters.SOURCE_TOPIC);
+          byte[] srcPartition = header(letter, DeadLetters.SOURCE_PARTITION);
+          byte[] srcOffset = header(letter, DeadLetters.SOURCE_OFFSET);
+          if (srcTopic == null || srcPartition == null || srcOffset == null
+              || (group != null && !new String(group, StandardCharsets.UTF_8).equals(config.groupId()))) {
+            continue;
+          }
+          PartitionState ps;
+          long offset;
+          try {
+            ps = assigned.get(new TopicPartition(new String(srcTopic, StandardCharsets.UTF_8),
+                Integer.parseInt(new String(srcPartition, StandardCharsets.UTF_8))));
+            offset = Long.parseLong(new String(srcOffset, StandardCharsets.UTF_8));
+          } catch (NumberFormatException bad) {
+            continue; // not one of ours
+          }
+          if (ps != null && offset >= 0 && !Positions.contains(ps.decided, offset)) {
+            ps.decided = Positions.add(ps.decided, offset);
+            ps.deadLetters = Positions.add(ps.deadLetters, offset);
+            found++;
+          }
+        }
+      }
+      if (found > 0) {
+        LOG.info("Materializer of group {} read back {} dead letters sent after the last online write of {}",
+            config.groupId(), found, assigned.keySet());
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("Cannot read back dead-letter topic {} ({} letters read): {}; a record dead-lettered just before a"
+          + " crash may be dead-lettered again", topic, found, e.toString());
+    } finally {
+      deadLetterReader.assign(List.of());
     }
   }
 
@@ -587,7 +795,7 @@ public final class Materializer implements AutoCloseable {
     final DeadLetters.Reason reason;
     final String message;
     int stripped;
-    Future<?> sent;
+    Future<RecordMetadata> sent;
 
     PendingDeadLetter(ConsumerRecord<byte[], byte[]> source, DeadLetters.Reason reason, String message) {
       this.source = source;
@@ -617,6 +825,7 @@ public final class Materializer implements AutoCloseable {
       out.headers().add(DeadLetters.SOURCE_TOPIC, utf8(source.topic()));
       out.headers().add(DeadLetters.SOURCE_PARTITION, utf8(String.valueOf(source.partition())));
       out.headers().add(DeadLetters.SOURCE_OFFSET, utf8(String.valueOf(source.offset())));
+      out.headers().add(DeadLetters.SOURCE_GROUP, utf8(config.groupId()));
       if (stripped > 0) {
         out.headers().add(DeadLetters.DROPPED, utf8(droppedParts() + " (value " + source.serializedValueSize()
             + " bytes, key " + source.serializedKeySize() + " bytes): too large for the dead-letter topic"));
@@ -871,13 +1080,14 @@ public final class Materializer implements AutoCloseable {
   /** The positions (online next and dead letters to remember) that differ from those written. */
   private Map<String, byte[]> changedPositions() {
     Map<String, byte[]> meta = new HashMap<>();
+    Positions.DeadLetterMarks marks = deadLetterMarks();
     for (Map.Entry<TopicPartition, PartitionState> e : owned.entrySet()) {
       TopicPartition tp = e.getKey();
       PartitionState ps = e.getValue();
       long onlineNext = Math.max(consumer.position(tp), ps.start.onlineNext());
       // Dead letters below every sink's position are never read again: forget them.
       ps.deadLetters = Positions.prune(ps.deadLetters, Math.min(onlineNext, ps.offlineFloor()));
-      Positions p = new Positions(onlineNext, ps.deadLetters);
+      Positions p = new Positions(onlineNext, ps.deadLetters, marks);
       ps.pending = null;
       if (!p.equals(ps.written)) {
         meta.put(ps.metaKey, p.encode());
@@ -885,6 +1095,11 @@ public final class Materializer implements AutoCloseable {
       }
     }
     return meta;
+  }
+
+  /** The marks to record with the positions now (null: unknown). */
+  private Positions.DeadLetterMarks deadLetterMarks() {
+    return deadLetterNext == null ? null : new Positions.DeadLetterMarks(config.deadLetterTopic(), deadLetterNext);
   }
 
   /** Writes the events one by one (no positions); dead-letters (and remembers) those the store refuses. */
@@ -965,6 +1180,7 @@ public final class Materializer implements AutoCloseable {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      Map<TopicPartition, PartitionState> assigned = new HashMap<>();
       for (TopicPartition tp : partitions) {
         String key = Positions.metaKey(config.groupId(), tp.topic(), tp.partition());
         Positions start = online.readMeta(key).map(b -> Positions.decode(key, b)).orElse(Positions.START);
@@ -984,10 +1200,17 @@ public final class Materializer implements AutoCloseable {
         }
         ps.started();
         owned.put(tp, ps);
+        assigned.put(tp, ps);
         long resume = Math.min(start.onlineNext(), ps.offlineFloor());
         consumer.seek(tp, resume);
         LOG.info("Materializer of group {} owns {} from offset {} (online next {}, offline next {})",
             config.groupId(), tp, resume, start.onlineNext(), new java.util.TreeMap<>(ps.offlineStart));
+      }
+      if (!assigned.isEmpty()) {
+        readBackDeadLetters(assigned);
+        // Before any record is decided: the letters read back become durable, and every partition
+        // records marks from which its next dead letters can be read back after a crash.
+        writeOnline(List.of());
       }
       ownedView = owned.keySet().stream().map(TopicPartition::toString).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
@@ -1054,6 +1277,13 @@ public final class Materializer implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("Cannot close dead-letter producer cleanly: {}", e.toString());
     }
+    try {
+      if (deadLetterReader != null) {
+        deadLetterReader.close(Duration.ofSeconds(5));
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("Cannot close dead-letter reader cleanly: {}", e.toString());
+    }
     ownedView = Set.of();
   }
 
@@ -1080,6 +1310,8 @@ public final class Materializer implements AutoCloseable {
     long deadLetterFrom;
     /** Dead letters at or above the resume point, to remember with the next online write. */
     List<Positions.Range> deadLetters;
+    /** Records decided as dead letters before this assignment (remembered or read back): skipped. */
+    List<Positions.Range> decided;
     Positions written;
     Positions pending;
 
@@ -1087,6 +1319,7 @@ public final class Materializer implements AutoCloseable {
       this.metaKey = metaKey;
       this.start = start;
       this.deadLetters = start.deadLetters();
+      this.decided = start.deadLetters();
       this.written = start;
     }
 

@@ -191,6 +191,71 @@ class MaterializerCrashTest {
     }
   }
 
+  /**
+   * Two bad records (one not decodable at all, one of a version the first child's registry does
+   * not know) are dead-lettered and the materializer halted after the broker acknowledged the
+   * dead letters but before the online write that remembers them; the second child knows the
+   * version. The restart reads the letters back (from the dead-letter offsets recorded with the
+   * positions): the dead-letter topic holds each record once and neither store has them.
+   */
+  @Test
+  void shouldDeadLetterARecordOnceWhenHaltedBetweenTheDeadLetterFlushAndTheOnlineWriteThatRemembersIt()
+      throws Exception {
+    String view = "dlflush";
+    RegistrySnapshot v1Only = MaterializerChild.registry(view, "v1");
+    RegistrySnapshot withV2 = MaterializerChild.registry(view, "v2");
+    Path online = dir.resolve("online");
+    Path offline = dir.resolve("offline");
+    try (EmbeddedKafka kafka = EmbeddedKafka.builder().withDataDir(dir.resolve("kafka")).build().start()) {
+      kafka.createTopic(Fixtures.topic(view), 1);
+      kafka.createTopic(DeadLetters.DEFAULT_TOPIC, 1);
+      Map<String, Object> bad = row(0, DRIVERS);
+      bad.put("driver_id", 999_999L);
+      bad.put("acc_rate", 0.5);
+      EventEncoder v2 = EventEncoder.of(withV2.version(view, 2));
+      Properties pp = new Properties();
+      pp.put("bootstrap.servers", kafka.bootstrapServers());
+      pp.put("linger.ms", "60000"); // both in one batch, so one poll decides both
+      try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer())) {
+        var garbage = raw.send(new ProducerRecord<>(Fixtures.topic(view), 0, v2.key(bad), new byte[] {1, 2, 3}));
+        var unknown = raw.send(new ProducerRecord<>(Fixtures.topic(view), 0, v2.key(bad), v2.value(bad)));
+        raw.flush();
+        assertThat(garbage.get().offset()).isZero();
+        assertThat(unknown.get().offset()).isOne();
+      }
+      List<FeatureEvent> good = produce(kafka, withV2, v1Only.currentVersion(view), 2, 500);
+      Process child = startChild(kafka, online, offline, view, false, 0, "v1",
+          "-D" + CrashPoint.PROPERTY + "=" + CrashPoint.AFTER_DEAD_LETTER_FLUSH + ":1");
+      assertExit(child, 0, CrashPoint.EXIT_CODE);
+      assertThat(sourceOffsets(readToEnd(kafka, DeadLetters.DEFAULT_TOPIC))).as("dead letters before the restart")
+          .containsExactly("0", "1");
+      State s0 = state(online, offline, view);
+      assertThat(s0.online.get(0)).as("no online write passed the dead letters").isZero();
+      assertThat(s0.offline.get(0)).isZero();
+
+      Process drain = startChild(kafka, online, offline, view, true, 1, "v2");
+      assertExit(drain, 1, 0);
+      assertResumedExactly(1, s0);
+
+      List<ConsumerRecord<byte[], byte[]>> letters = readToEnd(kafka, DeadLetters.DEFAULT_TOPIC);
+      assertThat(sourceOffsets(letters)).as("dead letters after the restart").containsExactly("0", "1");
+      assertThat(letters).extracting(l -> new String(l.headers().lastHeader(DeadLetters.ERROR_CLASS).value(),
+          StandardCharsets.UTF_8)).containsExactly(DeadLetters.Reason.NOT_DECODABLE.name(),
+          DeadLetters.Reason.UNKNOWN_FINGERPRINT.name());
+      try (OnlineStore on = OnlineStore.open(online, withV2); OfflineStore off = OfflineStore.open(offline, withV2)) {
+        assertThat(Fixtures.offlineRows(off, view)).containsExactlyInAnyOrderElementsOf(Fixtures.rowsOf(
+            good.stream().map(e -> withNullAccRate(e)).toList()));
+        assertThat(on.get(List.of(view + ":trips"), Map.of("driver_id", List.of(999_999L)), Instant.now())
+            .value(0, 0).status()).isEqualTo(FeatureStatus.NOT_FOUND);
+      }
+    }
+  }
+
+  private static List<String> sourceOffsets(List<ConsumerRecord<byte[], byte[]>> letters) {
+    return letters.stream().map(l -> new String(l.headers().lastHeader(DeadLetters.SOURCE_OFFSET).value(),
+        StandardCharsets.UTF_8)).toList();
+  }
+
   /** A v1 event as stored under v2: the same values and a null acc_rate. */
   private static FeatureEvent withNullAccRate(FeatureEvent e) {
     List<Object> values = new ArrayList<>(e.values());
@@ -202,7 +267,7 @@ class MaterializerCrashTest {
   record State(Map<Integer, Long> online, Map<Integer, Long> offline) {}
 
   private State state(Path online, Path offline, String view) {
-    int partitions = view.equals("dlcrash") ? 1 : PARTITIONS;
+    int partitions = view.startsWith("dl") ? 1 : PARTITIONS;
     Map<Integer, Long> on = new TreeMap<>();
     Map<Integer, Long> off = new TreeMap<>();
     RegistrySnapshot reg = MaterializerChild.registry(view, "v2");
@@ -327,7 +392,7 @@ class MaterializerCrashTest {
     }
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MaterializerChild.class.getName(),
         kafka.bootstrapServers(), "crash-group", online.toString(), offline.toString(), view,
-        String.valueOf(view.equals("dlcrash") ? 1 : PARTITIONS), String.valueOf(drain), registry));
+        String.valueOf(view.startsWith("dl") ? 1 : PARTITIONS), String.valueOf(drain), registry));
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log(n).toFile()).start();
   }
 }

@@ -360,7 +360,8 @@ abstract class MaterializerEndToEndContract {
     List<CompletableFuture<FeatureEvent>> fs = new ArrayList<>();
     for (long i = 600; i < 1_200; i++) {
       Map<String, Object> r = row(i, 30);
-      r.put("event_timestamp", ((Instant) r.get("event_timestamp")).plusSeconds(3_600)); // newer than any before, before the lookup time
+      // Newer than any before, and not after the time Fixtures.assertOnlineHoldsLatest looks up at.
+      r.put("event_timestamp", ((Instant) r.get("event_timestamp")).plusSeconds(3_600));
       Instant c = created(i);
       FeatureViewVersion cur = reg.get().currentVersion(view);
       fs.add(p.send(cur, r, c).thenApply(sent -> {

@@ -12,6 +12,8 @@ public final class CrashPoint {
   public static final int EXIT_CODE = 87;
   /** A poll's events and positions are in the online store; the offline flush of them is not handed over. */
   public static final String AFTER_ONLINE_WRITE = "after-online-write";
+  /** A poll's dead letters are acknowledged by the broker; the online write that remembers them is not done. */
+  public static final String AFTER_DEAD_LETTER_FLUSH = "after-dead-letter-flush";
 
   private static final String ARMED = System.getProperty(PROPERTY);
   private static int reached;

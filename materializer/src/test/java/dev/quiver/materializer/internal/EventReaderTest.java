@@ -175,10 +175,27 @@ class EventReaderTest {
 
   @Test
   void shouldEncodePositionsInTheDocumentedLayoutAndReadVersion1() {
-    Positions p = new Positions(0x0102L, List.of(new Positions.Range(0x10, 0x12), new Positions.Range(0x20, 0x20)));
-    assertThat(HexFormat.of().formatHex(p.encode())).isEqualTo("02" + "0000000000000102" + "00000002"
-        + "0000000000000010" + "0000000000000012" + "0000000000000020" + "0000000000000020");
+    Positions p = new Positions(0x0102L, List.of(new Positions.Range(0x10, 0x12), new Positions.Range(0x20, 0x20)),
+        new Positions.DeadLetterMarks("dlq", Map.of(1, 0x30L, 0, 0x31L)));
+    assertThat(HexFormat.of().formatHex(p.encode())).isEqualTo("03" + "0000000000000102" + "00000002"
+        + "0000000000000010" + "0000000000000012" + "0000000000000020" + "0000000000000020"
+        + "0003" + "646c71" + "00000002" + "00000000" + "0000000000000031" + "00000001" + "0000000000000030");
     assertThat(Positions.decode("k", p.encode())).isEqualTo(p);
+    // No marks recorded (the dead-letter topic could not be read): length -1, nothing follows.
+    Positions unmarked = new Positions(7, List.of());
+    assertThat(HexFormat.of().formatHex(unmarked.encode())).isEqualTo("03" + "0000000000000007" + "00000000" + "ffff");
+    assertThat(Positions.decode("k", unmarked.encode())).isEqualTo(unmarked);
+    // Version 2: online next and dead-letter ranges, no marks.
+    Positions v2 = Positions.decode("k", HexFormat.of().parseHex("02" + "0000000000000102" + "00000001"
+        + "0000000000000010" + "0000000000000012"));
+    assertThat(v2).isEqualTo(new Positions(0x0102L, List.of(new Positions.Range(0x10, 0x12))));
+    assertThat(v2.marks()).isNull();
+    assertThatThrownBy(() -> Positions.decode("k", HexFormat.of().parseHex("03" + "0000000000000102" + "00000000"
+        + "0003" + "646c71" + "00000001" + "00000000"))).hasMessageContaining("dead-letter mark count 1 not matching");
+    assertThatThrownBy(() -> Positions.decode("k", HexFormat.of().parseHex("03" + "0000000000000102" + "00000000"
+        + "0003" + "646c"))).hasMessageContaining("Cannot read materializer position k: truncated at 17 bytes");
+    assertThatThrownBy(() -> Positions.decode("k", HexFormat.of().parseHex("03" + "0000000000000102" + "00000000"
+        + "ffff" + "00"))).hasMessageContaining("1 bytes after the end of version 3");
     assertThat(p.deadLettered(0x11)).isTrue();
     assertThat(p.deadLettered(0x13)).isFalse();
     assertThat(p.deadLettered(0x20)).isTrue();
@@ -202,6 +219,12 @@ class EventReaderTest {
       r = Positions.add(r, o);
     }
     assertThat(r).containsExactly(new Positions.Range(3, 5), new Positions.Range(9, 10));
+    // Letters read back after a crash may come in any order: added anywhere, merged with neighbours.
+    assertThat(Positions.add(r, 7)).containsExactly(new Positions.Range(3, 5), new Positions.Range(7, 7),
+        new Positions.Range(9, 10));
+    assertThat(Positions.add(Positions.add(r, 7), 6)).containsExactly(new Positions.Range(3, 7), new Positions.Range(9, 10));
+    assertThat(Positions.add(Positions.add(r, 1), 2)).containsExactly(new Positions.Range(1, 5), new Positions.Range(9, 10));
+    assertThat(Positions.add(r, 8)).containsExactly(new Positions.Range(3, 5), new Positions.Range(8, 10));
     assertThat(Positions.prune(r, 4)).containsExactly(new Positions.Range(4, 5), new Positions.Range(9, 10));
     assertThat(Positions.prune(r, 6)).containsExactly(new Positions.Range(9, 10));
     assertThat(Positions.prune(r, 11)).isEmpty();
