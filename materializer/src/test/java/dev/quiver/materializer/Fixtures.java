@@ -227,4 +227,29 @@ final class Fixtures {
       }
     }
   }
+
+  /** Every record of a topic from its start: at least {@code expected}, then a second more (a duplicate would arrive). */
+  static List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic,
+                                                                                      int expected) {
+    java.util.Properties p = new java.util.Properties();
+    p.put("bootstrap.servers", bootstrap);
+    p.put("group.id", "reader-" + topic);
+    p.put("auto.offset.reset", "earliest");
+    List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      c.subscribe(List.of(topic));
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (out.size() < expected && System.currentTimeMillis() < deadline) {
+        c.poll(java.time.Duration.ofMillis(200)).forEach(out::add);
+      }
+      // Anything beyond the expected count would be a duplicate: look a little longer.
+      long extra = System.currentTimeMillis() + 1_000;
+      while (System.currentTimeMillis() < extra) {
+        c.poll(java.time.Duration.ofMillis(200)).forEach(out::add);
+      }
+    }
+    return out;
+  }
 }

@@ -40,11 +40,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -570,24 +568,7 @@ abstract class MaterializerEndToEndContract {
   }
 
   List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
-    Properties p = new Properties();
-    p.put("bootstrap.servers", bootstrapServers());
-    p.put("group.id", "reader-" + topic);
-    p.put("auto.offset.reset", "earliest");
-    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      c.subscribe(List.of(topic));
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (out.size() < expected && System.currentTimeMillis() < deadline) {
-        c.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
-      // Anything beyond the expected count would be a duplicate: look a little longer.
-      long extra = System.currentTimeMillis() + 1_000;
-      while (System.currentTimeMillis() < extra) {
-        c.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
-    }
-    return out;
+    return Fixtures.readAll(bootstrapServers(), topic, expected);
   }
 
   static String header(ConsumerRecord<byte[], byte[]> r, String name) {

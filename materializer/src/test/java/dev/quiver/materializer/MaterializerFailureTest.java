@@ -28,11 +28,9 @@ import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -254,23 +252,7 @@ class MaterializerFailureTest {
   }
 
   private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
-    Properties p = new Properties();
-    p.put("bootstrap.servers", kafka.bootstrapServers());
-    p.put("group.id", "reader-" + topic);
-    p.put("auto.offset.reset", "earliest");
-    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      c.subscribe(List.of(topic));
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (out.size() < expected && System.currentTimeMillis() < deadline) {
-        c.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
-      long extra = System.currentTimeMillis() + 1_000;
-      while (System.currentTimeMillis() < extra) {
-        c.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
-    }
-    return out;
+    return Fixtures.readAll(kafka.bootstrapServers(), topic, expected);
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
